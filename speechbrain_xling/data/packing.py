@@ -1,0 +1,172 @@
+"""Packing documents into fixed context windows, sharded across DDP ranks.
+
+The global token stream is ``doc_1 EOS doc_2 EOS doc_3 EOS ...``; it is cut
+into consecutive windows of ``context_length`` tokens (a document may span
+windows; no padding). Window ``g`` of the global stream belongs to rank
+``g % world_size``: every rank builds the same stream (cheap next to a model
+step) and keeps its own windows, so ranks see disjoint data and the union of
+all ranks is exactly the single-process stream.
+
+:class:`WindowPacker` is checkpointable: :meth:`WindowPacker.state_dict`
+holds the document stream's state at the start of the document being cut,
+the offset inside it and the window counter, so a restored packer yields
+exactly the windows the original would have yielded next.
+
+Authors
+ * speechbrain-xling authors 2026
+"""
+
+import copy
+
+import numpy as np
+import torch
+
+
+class WindowPacker:
+    """Cuts a :class:`~speechbrain_xling.data.sequences.DocumentMixture` into windows.
+
+    Arguments
+    ---------
+    mixture : DocumentMixture
+        Source of documents (its store gives the units).
+    context_length : int
+        Tokens per window.
+    eos : int
+        Id appended after every document.
+    rank, world_size : int
+        This process's share of the windows (``g % world_size == rank``).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from speechbrain_xling.data.unit_store import write_unit_store
+    >>> from speechbrain_xling.data.sequences import DocumentMixture
+    >>> rows = [dict(utt_id=f"s{s}_en_{j}", units=[s, j], story_id=f"s{s}",
+    ...              sent_idx=j, lang="en") for s in range(2) for j in range(2)]
+    >>> store = write_unit_store(tempfile.mkdtemp(), rows, num_units=4)
+    >>> packer = WindowPacker(DocumentMixture(store, ["en"], seed=0),
+    ...                       context_length=5, eos=4)
+    >>> window, counts = packer.next_window()
+    >>> window.tolist(), counts.tolist()  # 4 units of a story, EOS, next story
+    ([0, 0, 0, 1, 4], [4, 1])
+    """
+
+    def __init__(self, mixture, context_length, eos, rank=0, world_size=1):
+        if context_length < 2:
+            raise ValueError(f"context_length must be >= 2, got {context_length}")
+        if not 0 <= rank < world_size:
+            raise ValueError(f"rank {rank} is not in [0, {world_size})")
+        self.mixture = mixture
+        self.store = mixture.store
+        self.context_length = int(context_length)
+        self.eos = int(eos)
+        self.rank = rank
+        self.world_size = world_size
+        self.eos_code = len(mixture.languages)
+        self.windows_done = 0
+        self._doc_start_state = mixture.state_dict()
+        self._doc_tokens = np.zeros(0, dtype=np.int64)
+        self._doc_langs = np.zeros(0, dtype=np.int8)
+        self._offset = 0
+
+    # ----------------------------------------------------------------- state
+    def state_dict(self):
+        """Position of the stream (JSON-able)."""
+        return {
+            "windows_done": self.windows_done,
+            "doc_start_state": copy.deepcopy(self._doc_start_state),
+            "offset": self._offset,
+            "world_size": self.world_size,
+            "context_length": self.context_length,
+        }
+
+    def load_state_dict(self, state):
+        """Restores a position saved by :meth:`state_dict`."""
+        for key in ("world_size", "context_length"):
+            if state[key] != getattr(self, key):
+                raise ValueError(
+                    f"cannot resume: the checkpoint has {key}={state[key]} but "
+                    f"this run has {getattr(self, key)}"
+                )
+        self.windows_done = state["windows_done"]
+        self.mixture.load_state_dict(state["doc_start_state"])
+        self._doc_start_state = copy.deepcopy(state["doc_start_state"])
+        self._doc_tokens = np.zeros(0, dtype=np.int64)
+        self._offset = state["offset"]
+        if self._offset:
+            self._load_next_document()
+
+    # --------------------------------------------------------------- packing
+    def _load_next_document(self):
+        self._doc_start_state = self.mixture.state_dict()
+        document = self.mixture.next_document()
+        store = self.store
+        if document.starts is None:
+            pieces = [store.units(row) for row in document.rows]
+        else:
+            pieces = [
+                store.units(row)[start:end]
+                for row, start, end in zip(document.rows, document.starts, document.ends)
+            ]
+        pieces.append(np.array([self.eos], dtype=np.uint16))
+        self._doc_tokens = np.concatenate(pieces)
+        sizes = [len(piece) for piece in pieces]
+        self._doc_langs = np.repeat(np.append(document.langs, self.eos_code).astype(np.int8), sizes)
+
+    def _fill_window(self):
+        """The next window of the global stream and its per-language counts."""
+        parts, lang_parts, need = [], [], self.context_length
+        while need:
+            if self._offset == len(self._doc_tokens):
+                self._load_next_document()
+                self._offset = 0
+            take = min(need, len(self._doc_tokens) - self._offset)
+            parts.append(self._doc_tokens[self._offset : self._offset + take])
+            lang_parts.append(self._doc_langs[self._offset : self._offset + take])
+            self._offset += take
+            need -= take
+        counts = np.bincount(np.concatenate(lang_parts), minlength=self.eos_code + 1)
+        return np.concatenate(parts), counts
+
+    def advance_to(self, window_index):
+        """Skips global windows until ``window_index`` windows are done.
+
+        Used on resume: every rank restores the main rank's saved position
+        and moves on to the step boundary shared by all ranks.
+        """
+        if window_index < self.windows_done:
+            raise ValueError(f"cannot go back from window {self.windows_done} to {window_index}")
+        while self.windows_done < window_index:
+            self._fill_window()
+            self.windows_done += 1
+
+    def next_window(self):
+        """This rank's next window.
+
+        Returns
+        -------
+        window : numpy.ndarray
+            ``context_length`` token ids.
+        counts : numpy.ndarray
+            Tokens per language in the window (languages in the mixture's
+            order), then the number of EOS tokens.
+        """
+        while True:
+            window, counts = self._fill_window()
+            owner = self.windows_done % self.world_size
+            self.windows_done += 1
+            if owner == self.rank:
+                return window, counts
+
+    def next_batch(self, batch_size):
+        """``batch_size`` windows as a ``[batch, context]`` int64 tensor.
+
+        Returns ``(tokens, counts)``, counts summed over the batch.
+        """
+        windows, total = [], 0
+        for _ in range(batch_size):
+            window, counts = self.next_window()
+            windows.append(window)
+            total = total + counts
+        tokens = torch.from_numpy(np.stack(windows).astype(np.int64))
+        return tokens, total

@@ -1,0 +1,400 @@
+"""Unit store: sentence-level discrete-unit sequences on disk.
+
+Layout of a store folder (format ``sbx-unit-store``, version 1)::
+
+    header.json              written last; its presence marks a finished store
+    part_00000.units.npy     flat uint16 array, all units of the part's rows
+    part_00000.index.npz     per-row columns of the part (compressed)
+    part_00001.units.npy
+    ...
+
+Each part holds rows in write order. The index columns are ``id``,
+``story_id``, ``lang``, ``speaker`` (strings) and ``sent_idx``, ``length``
+(integers). A row's offset inside its part is the cumulative sum of the
+lengths before it, so offsets are derived, not stored: the index costs a few
+bytes per row while the units cost 2 bytes per unit.
+
+``header.json`` names the tokeniser, ``num_units`` (K), the frame rate, the
+hash of the source manifest, and one entry per part with its row and unit
+counts and the SHA-256 of its two files; the store's ``content_hash`` is the
+hash of those entries.
+
+Parts are written atomically (temporary names, then ``os.replace``; the
+index file last), so a killed writer never leaves a part that looks finished.
+A tokeniser splits its work into parts and skips the parts that exist when it
+is restarted (see :meth:`UnitStoreWriter.part_exists`).
+
+Readers memory-map the unit arrays: the corpus is never loaded into RAM; only
+the index is.
+
+Authors
+ * speechbrain-xling authors 2026
+"""
+
+import hashlib
+import json
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+FORMAT_NAME = "sbx-unit-store"
+FORMAT_VERSION = 1
+HEADER_FILE = "header.json"
+STRING_COLUMNS = ("id", "story_id", "lang", "speaker")
+
+
+def _part_stem(part_id):
+    return f"part_{part_id:05d}"
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _replace_atomically(write, final_path):
+    """Calls ``write(tmp_path)`` and moves the result to ``final_path``."""
+    final_path = Path(final_path)
+    tmp_path = final_path.with_name(f".tmp-{os.getpid()}-{final_path.name}")
+    try:
+        write(tmp_path)
+        os.replace(tmp_path, final_path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_json_atomically(data, path):
+    """Writes ``data`` as JSON to ``path`` so that no partial file is visible.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.json"
+    >>> write_json_atomically({"a": 1}, path)
+    >>> json.loads(path.read_text())
+    {'a': 1}
+    """
+
+    def write(tmp_path):
+        with open(tmp_path, "w") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+
+    _replace_atomically(write, path)
+
+
+class PartWriter:
+    """Collects the rows of one part; created by :meth:`UnitStoreWriter.part`."""
+
+    def __init__(self, num_units, part_name):
+        self.num_units = num_units
+        self.part_name = part_name
+        self.columns = {name: [] for name in STRING_COLUMNS}
+        self.sent_idx = []
+        self.chunks = []
+
+    def add(self, utt_id, units, story_id, sent_idx, lang, speaker=""):
+        """Adds one row (one sentence utterance).
+
+        Arguments
+        ---------
+        utt_id : str
+            Unique utterance id (the manifest's ``ID``).
+        units : array-like of int
+            The utterance's units, each in ``[0, K)``; may be empty.
+        story_id : str
+            Id shared by the sentences of one story (in every language).
+        sent_idx : int
+            Position of the sentence inside its story.
+        lang : str
+            Language code, e.g. ``"en"``.
+        speaker : str
+            Speaker or voice id.
+        """
+        units = np.asarray(units)
+        if units.ndim != 1:
+            raise ValueError(
+                f"{self.part_name}: units of {utt_id!r} must be 1-D, got shape {units.shape}"
+            )
+        if units.size:
+            if not np.issubdtype(units.dtype, np.integer):
+                raise ValueError(
+                    f"{self.part_name}: units of {utt_id!r} must be integers, got {units.dtype}"
+                )
+            low, high = int(units.min()), int(units.max())
+            if low < 0 or high >= self.num_units:
+                raise ValueError(
+                    f"{self.part_name}: utterance {utt_id!r} has unit ids in "
+                    f"[{low}, {high}], outside [0, {self.num_units}) (K="
+                    f"{self.num_units})"
+                )
+        if not lang:
+            raise ValueError(f"{self.part_name}: utterance {utt_id!r} has no lang")
+        for name, value in zip(STRING_COLUMNS, (utt_id, story_id, lang, speaker)):
+            self.columns[name].append(str(value))
+        self.sent_idx.append(int(sent_idx))
+        self.chunks.append(units.astype(np.uint16))
+
+    def save(self, units_path, index_path):
+        """Writes the part; the index file is written last."""
+        units = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.uint16)
+        lengths = np.array([len(c) for c in self.chunks], dtype=np.int64)
+
+        def write_units(tmp_path):
+            with open(tmp_path, "wb") as handle:
+                np.save(handle, units)
+
+        def write_index(tmp_path):
+            with open(tmp_path, "wb") as handle:
+                np.savez_compressed(
+                    handle,
+                    sent_idx=np.asarray(self.sent_idx, dtype=np.int32),
+                    length=lengths,
+                    **{
+                        name: np.asarray(values, dtype=str) for name, values in self.columns.items()
+                    },
+                )
+
+        _replace_atomically(write_units, units_path)
+        _replace_atomically(write_index, index_path)
+        return {"rows": len(self.chunks), "units": int(units.size)}
+
+
+class UnitStoreWriter:
+    """Writes a unit store part by part, then its header.
+
+    Arguments
+    ---------
+    folder : str or Path
+        Output folder (created if needed).
+    num_units : int
+        K; every unit id must be below it.
+    frame_rate : float
+        Units per second of audio (12.5 for Mimi).
+    tokenizer : dict
+        Description of the tokeniser (name, source, settings), stored as is.
+    source_hash : str
+        Hash of the manifest the units come from.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> writer = UnitStoreWriter(folder, num_units=8, frame_rate=12.5,
+    ...                          tokenizer={"name": "toy"})
+    >>> with writer.part(0) as part:
+    ...     part.add("s1_en_0", [1, 2, 3], story_id="s1", sent_idx=0, lang="en")
+    ...     part.add("s1_fr_0", [4, 5], story_id="s1", sent_idx=0, lang="fr")
+    >>> writer.finalize()["rows"]
+    2
+    >>> store = UnitStore(folder)
+    >>> store.units(1).tolist()
+    [4, 5]
+    """
+
+    def __init__(self, folder, num_units, frame_rate, tokenizer, source_hash=""):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.num_units = int(num_units)
+        self.frame_rate = float(frame_rate)
+        self.tokenizer = dict(tokenizer)
+        self.source_hash = source_hash
+
+    def paths(self, part_id):
+        """The (units, index) paths of one part."""
+        stem = _part_stem(part_id)
+        return (
+            self.folder / f"{stem}.units.npy",
+            self.folder / f"{stem}.index.npz",
+        )
+
+    def part_exists(self, part_id):
+        """True when the part was completely written (index present)."""
+        return self.paths(part_id)[1].exists()
+
+    @contextmanager
+    def part(self, part_id):
+        """Context manager yielding a :class:`PartWriter`; saves on success.
+
+        Nothing is written if the block raises.
+        """
+        units_path, index_path = self.paths(part_id)
+        part = PartWriter(self.num_units, str(units_path))
+        yield part
+        part.save(units_path, index_path)
+
+    def finalize(self, num_parts=None):
+        """Checks the parts and writes ``header.json``; returns the header.
+
+        Arguments
+        ---------
+        num_parts : int, optional
+            If given, parts ``0 .. num_parts-1`` must all exist.
+        """
+        part_ids = sorted(
+            int(path.name.split("_")[1].split(".")[0])
+            for path in self.folder.glob("part_*.index.npz")
+        )
+        if num_parts is not None:
+            missing = sorted(set(range(num_parts)) - set(part_ids))
+            if missing:
+                raise RuntimeError(
+                    f"{self.folder}: parts {missing[:10]} are missing; "
+                    "re-run the tokeniser to finish them"
+                )
+        if not part_ids:
+            raise RuntimeError(f"{self.folder}: no part was written")
+        parts = []
+        for part_id in part_ids:
+            units_path, index_path = self.paths(part_id)
+            with np.load(index_path) as index:
+                rows = int(index["length"].size)
+                units = int(index["length"].sum())
+            parts.append(
+                {
+                    "part": part_id,
+                    "rows": rows,
+                    "units": units,
+                    "units_sha256": _sha256(units_path),
+                    "index_sha256": _sha256(index_path),
+                }
+            )
+        content_hash = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+        header = {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "num_units": self.num_units,
+            "frame_rate": self.frame_rate,
+            "tokenizer": self.tokenizer,
+            "source_hash": self.source_hash,
+            "parts": parts,
+            "rows": sum(p["rows"] for p in parts),
+            "units": sum(p["units"] for p in parts),
+            "content_hash": content_hash,
+        }
+        write_json_atomically(header, self.folder / HEADER_FILE)
+        return header
+
+
+class UnitStore:
+    """Read access to a finished unit store (units memory-mapped).
+
+    Arguments
+    ---------
+    folder : str or Path
+        A folder written by :class:`UnitStoreWriter`.
+
+    Attributes
+    ----------
+    header : dict
+        The parsed ``header.json``.
+    num_units : int
+        K.
+    ids, story_ids, langs, speakers : numpy.ndarray of str
+        Per-row string columns.
+    sent_idx, lengths : numpy.ndarray of int
+        Per-row sentence index and number of units.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> store = write_unit_store(folder, [
+    ...     dict(utt_id="a", units=[0, 1], story_id="s", sent_idx=0, lang="en")],
+    ...     num_units=4)
+    >>> len(store), store.total_units, store.row_of("a")
+    (1, 2, 0)
+    """
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        header_path = self.folder / HEADER_FILE
+        if not header_path.exists():
+            raise FileNotFoundError(
+                f"{header_path} not found: {self.folder} is not a finished unit "
+                "store (tokenisation not run or not finished)"
+            )
+        with open(header_path) as handle:
+            self.header = json.load(handle)
+        if self.header.get("format") != FORMAT_NAME:
+            raise ValueError(f"{header_path}: not a {FORMAT_NAME} header")
+        if self.header.get("version") != FORMAT_VERSION:
+            raise ValueError(
+                f"{header_path}: format version {self.header.get('version')} "
+                f"is not supported (expected {FORMAT_VERSION})"
+            )
+        self.num_units = int(self.header["num_units"])
+        self.frame_rate = float(self.header["frame_rate"])
+        columns = {name: [] for name in (*STRING_COLUMNS, "sent_idx", "length")}
+        self._arrays = []
+        part_of_row, offsets = [], []
+        for number, part in enumerate(self.header["parts"]):
+            stem = _part_stem(part["part"])
+            with np.load(self.folder / f"{stem}.index.npz") as index:
+                for name in columns:
+                    columns[name].append(index[name])
+                lengths = index["length"]
+            self._arrays.append(np.load(self.folder / f"{stem}.units.npy", mmap_mode="r"))
+            part_of_row.append(np.full(lengths.size, number, dtype=np.int32))
+            offsets.append(np.cumsum(lengths) - lengths)
+        merged = {
+            name: np.concatenate(values) if values else np.zeros(0)
+            for name, values in columns.items()
+        }
+        self.ids = merged["id"]
+        self.story_ids = merged["story_id"]
+        self.langs = merged["lang"]
+        self.speakers = merged["speaker"]
+        self.sent_idx = merged["sent_idx"].astype(np.int64)
+        self.lengths = merged["length"].astype(np.int64)
+        self._part_of_row = np.concatenate(part_of_row) if part_of_row else []
+        self._offsets = np.concatenate(offsets) if offsets else []
+        if len(self.ids) == 0:
+            raise ValueError(f"{self.folder}: the unit store is empty (0 rows)")
+        self._row_of_id = None
+
+    def __len__(self):
+        return len(self.ids)
+
+    @property
+    def total_units(self):
+        """Number of units over all rows."""
+        return int(self.lengths.sum())
+
+    def units(self, row):
+        """The units of one row, as a read-only uint16 view."""
+        start = self._offsets[row]
+        return self._arrays[self._part_of_row[row]][start : start + self.lengths[row]]
+
+    def row_of(self, utt_id):
+        """Row number of an utterance id (KeyError naming the store if absent)."""
+        if self._row_of_id is None:
+            self._row_of_id = {utt: row for row, utt in enumerate(self.ids)}
+        try:
+            return self._row_of_id[utt_id]
+        except KeyError:
+            raise KeyError(f"{utt_id!r} is not in the unit store {self.folder}") from None
+
+    def languages(self):
+        """Sorted list of the languages present."""
+        return sorted(set(self.langs.tolist()))
+
+
+def write_unit_store(folder, rows, num_units, frame_rate=12.5, tokenizer=None):
+    """Writes ``rows`` (dicts of :meth:`PartWriter.add` arguments) as one part.
+
+    Returns the opened :class:`UnitStore`. Meant for tests and small corpora;
+    tokenisers write parts through :class:`UnitStoreWriter`.
+    """
+    writer = UnitStoreWriter(folder, num_units, frame_rate, tokenizer or {"name": "unspecified"})
+    with writer.part(0) as part:
+        for row in rows:
+            part.add(**row)
+    writer.finalize()
+    return UnitStore(folder)

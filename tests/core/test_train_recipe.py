@@ -1,0 +1,186 @@
+"""The recipe's train.py end to end: learning, exact resume, DDP, bad input."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from speechbrain_xling.data.unit_store import write_unit_store
+from tests.conftest import aligned_rows
+
+REPO = Path(__file__).parents[2]
+RECIPE = REPO / "recipes" / "sTinyStories" / "SLM"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("train_store")
+    write_unit_store(folder, aligned_rows(60), num_units=64)
+    return folder
+
+
+DEFAULTS = {
+    "num_units": 64,
+    "init_from": "null",
+    "context_length": 32,
+    "batch_size": 4,
+    "tokens_per_step": 256,
+    "max_steps": 24,
+    "lr": 0.005,
+    "log_every_steps": 4,
+    "checkpoint_every_steps": 4,
+}
+
+
+def train_command(
+    hparams_file, store, text_lm, results, flags=(), launcher=(sys.executable,), **overrides
+):
+    """train.py with tiny settings; ``overrides`` replace DEFAULTS' hparams."""
+    settings = {
+        **DEFAULTS,
+        "train_store": store,
+        "text_lm_source": text_lm,
+        "results_root": results,
+        **overrides,
+    }
+    return [
+        *launcher,
+        "train.py",
+        f"hparams/{hparams_file}",
+        *(f"--{key}={value}" for key, value in settings.items()),
+        "--noprogressbar",
+        *flags,
+    ]
+
+
+def run(command, **kwargs):
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    return subprocess.run(command, cwd=RECIPE, env=env, capture_output=True, text=True, **kwargs)
+
+
+def failure(result):
+    """The error lines of a failed run (torchrun hides them far above its summary)."""
+    lines = result.stderr.splitlines()
+    errors = [line for line in lines if "Error" in line]
+    return "\n".join(errors[-10:] + lines[-20:])
+
+
+def step_losses(output_folder):
+    """Loss per optimiser step; a step logged twice (after a resume) keeps the last."""
+    losses = {}
+    for line in (Path(output_folder) / "step_log.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        losses[record["step"]] = record["loss"]
+    return losses
+
+
+@pytest.mark.parametrize("architecture", ["llama", "qwen2"])
+def test_training_lowers_the_loss(store, tiny_text_lm, tmp_path, architecture):
+    result = run(
+        train_command("stage2_interleave.yaml", store, tiny_text_lm(architecture), tmp_path)
+    )
+    assert result.returncode == 0, failure(result)
+    output = tmp_path / "stage2_interleave"
+    losses = step_losses(output)
+    assert sorted(losses) == list(range(1, 25))
+    first, last = sum(losses[s] for s in range(1, 5)) / 4, sum(losses[s] for s in range(21, 25)) / 4
+    assert last < first - 0.5, (first, last)
+    summary = json.loads((output / "training_summary.json").read_text())
+    measured = summary["measured_tokens"]
+    assert sum(measured.values()) == 24 * 256  # grad accumulation 2 x 4 x 32
+    assert measured["en"] > 0 and measured["fr"] > 0
+    assert (output / "final_model" / "unit_vocab.json").exists()
+    # Running the same command again skips the finished stage.
+    again = run(
+        train_command("stage2_interleave.yaml", store, tiny_text_lm(architecture), tmp_path)
+    )
+    assert again.returncode == 0 and "already holds a finished stage" in again.stderr + again.stdout
+
+
+def test_killed_run_resumes_with_identical_losses(store, tiny_text_lm, tmp_path):
+    text_lm = tiny_text_lm("llama")
+    reference = run(train_command("stage2_interleave.yaml", store, text_lm, tmp_path / "ref"))
+    assert reference.returncode == 0, failure(reference)
+    expected = step_losses(tmp_path / "ref" / "stage2_interleave")
+
+    command = train_command("stage2_interleave.yaml", store, text_lm, tmp_path / "killed")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    process = subprocess.Popen(
+        command, cwd=RECIPE, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    step_log = tmp_path / "killed" / "stage2_interleave" / "step_log.jsonl"
+    deadline = time.time() + 300
+    while time.time() < deadline and process.poll() is None:
+        if step_log.exists() and len(step_log.read_text().splitlines()) >= 10:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_at = len(step_log.read_text().splitlines())
+    assert 10 <= killed_at < 24
+
+    resumed = run(command)
+    assert resumed.returncode == 0, failure(resumed)
+    losses = step_losses(tmp_path / "killed" / "stage2_interleave")
+    assert sorted(losses) == sorted(expected)
+    for step, loss in expected.items():
+        assert abs(losses[step] - loss) <= 1e-6, (step, losses[step], loss)
+
+
+def test_ddp_on_cpu_with_two_ranks(store, tiny_text_lm, tmp_path):
+    launcher = (
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node=2",
+        "--master_port=29531",
+    )
+    command = train_command(
+        "stage3_bilingual_ft.yaml",
+        store,
+        tiny_text_lm("qwen2"),
+        tmp_path,
+        flags=["--distributed_backend=gloo"],
+        max_steps=6,
+        launcher=launcher,
+    )
+    result = run(command)
+    assert result.returncode == 0, failure(result)
+    summary = json.loads((tmp_path / "stage3_bilingual_ft" / "training_summary.json").read_text())
+    assert summary["world_size"] == 2
+    # 256 tokens per step = 2 ranks x 4 windows x 32 units, no accumulation.
+    assert sum(summary["measured_tokens"].values()) == 6 * 256
+    assert len(step_losses(tmp_path / "stage3_bilingual_ft")) == 6
+
+
+def test_debug_runs_a_few_steps_without_final_model(store, tiny_text_lm, tmp_path):
+    result = run(
+        train_command(
+            "stage1_en_pretrain.yaml", store, tiny_text_lm("llama"), tmp_path, flags=["--debug"]
+        )
+    )
+    assert result.returncode == 0, failure(result)
+    assert not (tmp_path / "stage1_en_pretrain" / "final_model").exists()
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"max_step": 3}, "Override 'max_step' not found"),
+        ({"languages": "[en, de]"}, "['de'] not in the unit store"),
+        ({"tokens_per_step": 300}, "not a multiple of world_size x batch_size"),
+    ],
+)
+def test_bad_input_is_named(store, tiny_text_lm, tmp_path, overrides, message):
+    command = train_command(
+        "stage1_en_pretrain.yaml", store, tiny_text_lm("llama"), tmp_path, **overrides
+    )
+    result = run(command)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
