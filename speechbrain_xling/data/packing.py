@@ -100,18 +100,15 @@ class WindowPacker:
     def _load_next_document(self):
         self._doc_start_state = self.mixture.state_dict()
         document = self.mixture.next_document()
-        store = self.store
+        units = self.store.gather(document.rows, document.starts, document.ends)
+        self._doc_tokens = np.append(units, np.uint16(self.eos))
         if document.starts is None:
-            pieces = [store.units(row) for row in document.rows]
+            sizes = self.store.lengths[document.rows]
         else:
-            pieces = [
-                store.units(row)[start:end]
-                for row, start, end in zip(document.rows, document.starts, document.ends)
-            ]
-        pieces.append(np.array([self.eos], dtype=np.uint16))
-        self._doc_tokens = np.concatenate(pieces)
-        sizes = [len(piece) for piece in pieces]
-        self._doc_langs = np.repeat(np.append(document.langs, self.eos_code).astype(np.int8), sizes)
+            sizes = document.ends - document.starts
+        self._doc_langs = np.repeat(
+            np.append(document.langs, self.eos_code).astype(np.int8), np.append(sizes, 1)
+        )
 
     def _fill_window(self):
         """The next window of the global stream and its per-language counts."""

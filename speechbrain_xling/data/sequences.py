@@ -361,13 +361,14 @@ class DocumentMixture:
 
     def _sentence_languages(self, num_sentences):
         """Language code per sentence for ``sampled``/``word`` switching."""
-        first = int(self._rng.integers(len(self.languages)))
+        draws = self._rng.random(2 * num_sentences)
+        num_langs = len(self.languages)
+        first = int(draws[0] * num_langs)
         codes = np.full(num_sentences, first, dtype=np.int8)
-        switch = self._rng.random(num_sentences) < self.switch_prob
-        switch[0] = False  # the document opens in its first language
-        if switch.any():
-            others = self._rng.integers(len(self.languages) - 1, size=int(switch.sum()))
-            codes[switch] = others + (others >= first)
+        switch = draws[1:num_sentences] < self.switch_prob
+        others = (draws[num_sentences + 1 :][switch] * (num_langs - 1)).astype(np.int8)
+        # The document opens in its first language; a switch picks another one.
+        codes[1:][switch] = others + (others >= first)
         return codes
 
     def _interleaved(self, story):

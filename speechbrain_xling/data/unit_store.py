@@ -9,10 +9,12 @@ Layout of a store folder (format ``sbx-unit-store``, version 1)::
     ...
 
 Each part holds rows in write order. The index columns are ``id``,
-``story_id``, ``lang``, ``speaker`` (strings) and ``sent_idx``, ``length``
-(integers). A row's offset inside its part is the cumulative sum of the
-lengths before it, so offsets are derived, not stored: the index costs a few
-bytes per row while the units cost 2 bytes per unit.
+``story_id``, ``lang``, ``speaker`` (strings, each stored as one
+newline-joined UTF-8 blob) and ``sent_idx``, ``length`` (integers). A row's
+offset inside its part is the cumulative sum of the lengths before it, so
+offsets are derived, not stored; ids of the default form
+``{story_id}_{lang}_{sent_idx}`` are derived too (flag ``default_ids``). The
+index costs about a byte per row, while the units cost 2 bytes per unit.
 
 ``header.json`` names the tokeniser, ``num_units`` (K), the frame rate, the
 hash of the source manifest, and one entry per part with its row and unit
@@ -43,6 +45,30 @@ FORMAT_NAME = "sbx-unit-store"
 FORMAT_VERSION = 1
 HEADER_FILE = "header.json"
 STRING_COLUMNS = ("id", "story_id", "lang", "speaker")
+
+
+def default_utterance_id(story_id, lang, sent_idx):
+    """The id a sentence utterance gets when the corpus gives none.
+
+    Example
+    -------
+    >>> default_utterance_id("story7", "fr", 3)
+    'story7_fr_3'
+    """
+    return f"{story_id}_{lang}_{sent_idx}"
+
+
+def _encode_strings(values, column, part_name):
+    for value in values:
+        if "\n" in value:
+            raise ValueError(f"{part_name}: {column} {value!r} contains a newline")
+    return np.frombuffer("\n".join(values).encode("utf-8"), dtype=np.uint8)
+
+
+def _decode_strings(blob, count):
+    if count == 0:
+        return np.zeros(0, dtype=str)
+    return np.array(blob.tobytes().decode("utf-8").split("\n"), dtype=str)
 
 
 def _part_stem(part_id):
@@ -150,15 +176,25 @@ class PartWriter:
             with open(tmp_path, "wb") as handle:
                 np.save(handle, units)
 
+        columns = dict(self.columns)
+        default_ids = columns["id"] == [
+            default_utterance_id(*fields)
+            for fields in zip(columns["story_id"], columns["lang"], self.sent_idx)
+        ]
+        if default_ids:
+            columns["id"] = []
+        blobs = {
+            name: _encode_strings(values, name, self.part_name) for name, values in columns.items()
+        }
+
         def write_index(tmp_path):
             with open(tmp_path, "wb") as handle:
                 np.savez_compressed(
                     handle,
                     sent_idx=np.asarray(self.sent_idx, dtype=np.int32),
-                    length=lengths,
-                    **{
-                        name: np.asarray(values, dtype=str) for name, values in self.columns.items()
-                    },
+                    length=lengths.astype(np.uint32),
+                    default_ids=np.array(default_ids),
+                    **blobs,
                 )
 
         _replace_atomically(write_units, units_path)
@@ -337,10 +373,26 @@ class UnitStore:
         for number, part in enumerate(self.header["parts"]):
             stem = _part_stem(part["part"])
             with np.load(self.folder / f"{stem}.index.npz") as index:
-                for name in columns:
-                    columns[name].append(index[name])
-                lengths = index["length"]
-            self._arrays.append(np.load(self.folder / f"{stem}.units.npy", mmap_mode="r"))
+                lengths = index["length"].astype(np.int64)
+                columns["length"].append(lengths)
+                columns["sent_idx"].append(index["sent_idx"])
+                for name in STRING_COLUMNS:
+                    columns[name].append(_decode_strings(index[name], lengths.size))
+                if bool(index["default_ids"]):
+                    columns["id"][-1] = np.array(
+                        [
+                            default_utterance_id(*fields)
+                            for fields in zip(
+                                columns["story_id"][-1],
+                                columns["lang"][-1],
+                                columns["sent_idx"][-1].tolist(),
+                            )
+                        ],
+                        dtype=str,
+                    )
+            # A plain ndarray view of the memory map: no per-slice memmap objects.
+            mapped = np.load(self.folder / f"{stem}.units.npy", mmap_mode="r")
+            self._arrays.append(mapped.view(np.ndarray))
             part_of_row.append(np.full(lengths.size, number, dtype=np.int32))
             offsets.append(np.cumsum(lengths) - lengths)
         merged = {
@@ -371,6 +423,35 @@ class UnitStore:
         """The units of one row, as a read-only uint16 view."""
         start = self._offsets[row]
         return self._arrays[self._part_of_row[row]][start : start + self.lengths[row]]
+
+    def gather(self, rows, starts=None, ends=None):
+        """Units of several rows (or of ranges inside them), concatenated.
+
+        One vectorised read per part instead of one slice per row.
+
+        Arguments
+        ---------
+        rows : numpy.ndarray
+            Row numbers, in output order.
+        starts, ends : numpy.ndarray, optional
+            Unit ranges inside each row (default: whole rows).
+        """
+        rows = np.asarray(rows)
+        starts = np.zeros(len(rows), np.int64) if starts is None else np.asarray(starts)
+        sizes = (self.lengths[rows] if ends is None else np.asarray(ends)) - starts
+        begins = self._offsets[rows] + starts
+        out_offsets = np.cumsum(sizes) - sizes
+        # Position k of the output reads begins[i] + (k - out_offsets[i]).
+        positions = np.arange(int(sizes.sum())) + np.repeat(begins - out_offsets, sizes)
+        parts = self._part_of_row[rows]
+        if (parts == parts[0]).all():
+            return self._arrays[parts[0]][positions]
+        out = np.empty(len(positions), dtype=np.uint16)
+        part_of_position = np.repeat(parts, sizes)
+        for part in np.unique(parts):
+            mask = part_of_position == part
+            out[mask] = self._arrays[part][positions[mask]]
+        return out
 
     def row_of(self, utt_id):
         """Row number of an utterance id (KeyError naming the store if absent)."""

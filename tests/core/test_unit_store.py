@@ -89,3 +89,24 @@ def test_bytes_per_unit_is_close_to_two(tmp_path):
     store = write_unit_store(tmp_path, rows, num_units=2048)
     size = sum(p.stat().st_size for p in tmp_path.iterdir())
     assert size / store.total_units < 2.1
+
+
+def test_gather_across_parts_equals_row_slices(tmp_path):
+    rows = aligned_rows(6)
+    writer = UnitStoreWriter(tmp_path, 64, 12.5, {"name": "toy"})
+    for part_id in range(3):
+        with writer.part(part_id) as part:
+            for row in rows[part_id::3]:
+                part.add(**row)
+    writer.finalize()
+    store = UnitStore(tmp_path)
+    order = np.random.default_rng(0).permutation(len(store))[:25]
+    np.testing.assert_array_equal(
+        store.gather(order), np.concatenate([store.units(r) for r in order])
+    )
+    starts = np.minimum(1, store.lengths[order])
+    ends = store.lengths[order] - 1
+    np.testing.assert_array_equal(
+        store.gather(order, starts, ends),
+        np.concatenate([store.units(r)[s:e] for r, s, e in zip(order, starts, ends)]),
+    )

@@ -1,0 +1,72 @@
+"""Tests of the one-call mini-corpus build and its command line."""
+
+import logging
+
+from speechbrain_xling.corpora import MiniCorpusPaths, build_mini_corpus
+from speechbrain_xling.corpora.__main__ import main
+from speechbrain_xling.corpora.files import read_csv
+from speechbrain_xling.corpora.tts import MANIFEST_COLUMNS, Voice, read_manifest
+
+SMALL = [
+    "--num-train-stories",
+    "4",
+    "--num-valid-stories",
+    "2",
+    "--num-bench-items",
+    "8",
+    "--num-alignment-pairs",
+    "4",
+    "--voices",
+    "f3:60:150",
+    "m1",
+    "--benchmark-voice",
+    "m3",
+    "--no-progress",
+]
+
+
+def test_cli_builds_then_resumes_without_synthesis(tmp_path, capsys, caplog, espeak_synth_calls):
+    output = tmp_path / "corpus"
+    with caplog.at_level(logging.INFO):
+        main(["--output-folder", str(output), *SMALL])
+    printed = capsys.readouterr().out
+    assert f"train_manifest: {output / 'train.csv'}" in printed
+    assert "train: 4 stories, 40 utterances" in caplog.text
+    assert espeak_synth_calls
+
+    train = read_manifest(output / "train.csv")
+    valid = read_manifest(output / "valid.csv")
+    assert tuple(read_csv(output / "train.csv")[0]) == MANIFEST_COLUMNS
+    assert (len(train), len(valid)) == (40, 20)
+    assert {row["speaker"] for row in train} <= {"f3-p60-s150", "m1-p50-s160"}
+    assert not {row["story_id"] for row in train} & {row["story_id"] for row in valid}
+
+    def story_texts(rows):
+        texts = {}
+        for row in rows:
+            texts.setdefault((row["story_id"], row["lang"]), []).append(row["text"])
+        return {" ".join(sentences) for sentences in texts.values()}
+
+    assert not story_texts(train) & story_texts(valid)
+    gold = read_csv(output / "benchmarks" / "zerospeech_fr" / "syntactic" / "dev" / "gold.csv")
+    assert {row["voice"] for row in gold} == {"m3-p50-s160"}
+
+    # A second run finds everything in the cache and rewrites the same files.
+    manifest_before = (output / "train.csv").read_text()
+    espeak_synth_calls.clear()
+    paths = build_mini_corpus(
+        output,
+        num_train_stories=4,
+        num_valid_stories=2,
+        num_bench_items=8,
+        num_alignment_pairs=4,
+        voices=(Voice("f3", 60, 150), Voice("m1")),
+        benchmark_voice=Voice("m3"),
+        progress=False,
+    )
+    assert espeak_synth_calls == []
+    assert paths == MiniCorpusPaths(
+        output / "train.csv", output / "valid.csv", output / "benchmarks"
+    )
+    assert (output / "train.csv").read_text() == manifest_before
+    assert not list(output.rglob(".tmp-*"))

@@ -1,0 +1,243 @@
+"""Tests of the mini benchmarks (cloze, lexical, syntactic, alignment)."""
+
+from pathlib import Path
+
+import pytest
+
+from speechbrain_xling.corpora.benchmarks import (
+    ALIGNMENT_COLUMNS,
+    CLOZE_COLUMNS,
+    CLOZE_TASKS,
+    CONDITIONS,
+    LEXICAL_COLUMNS,
+    PROMPT_GAP_SECONDS,
+    SYNTACTIC_COLUMNS,
+    build_benchmarks,
+    build_lexical,
+    cloze_items,
+    lexical_pairs,
+    train_word_counts,
+)
+from speechbrain_xling.corpora.files import read_csv, read_wav
+from speechbrain_xling.corpora.stories import (
+    LANGUAGES,
+    generate_stories,
+    story_vocabulary,
+    words,
+)
+from speechbrain_xling.corpora.tts import (
+    BENCHMARK_VOICE,
+    Utterance,
+    synthesize_utterance,
+)
+
+NUM_ITEMS = 16
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bench")
+    train_stories = generate_stories(40, seed=0)
+    paths = build_benchmarks(
+        root / "benchmarks",
+        root / "audio",
+        train_stories,
+        num_items=NUM_ITEMS,
+        num_alignment_pairs=10,
+        seed=0,
+        progress=False,
+    )
+    return {
+        "root": root,
+        "paths": paths,
+        "train_stories": train_stories,
+        "stories": generate_stories(NUM_ITEMS, "benchmark", seed=0),
+    }
+
+
+def _zerospeech_folders(built, task):
+    return {
+        lang: built["root"] / "benchmarks" / f"zerospeech_{lang}" / task / "dev"
+        for lang in LANGUAGES
+    }
+
+
+def test_layout(built):
+    root = built["root"] / "benchmarks"
+    expected = {
+        "cloze": root / "cloze" / "cloze.csv",
+        "alignment": root / "alignment" / "alignment.csv",
+    }
+    for lang in LANGUAGES:
+        expected[f"lexical_{lang}"] = _zerospeech_folders(built, "lexical")[lang] / "gold.csv"
+        expected[f"syntactic_{lang}"] = _zerospeech_folders(built, "syntactic")[lang] / "gold.csv"
+    assert built["paths"] == expected
+    assert all(path.is_file() for path in expected.values())
+
+
+def test_cloze_rows_and_conditions(built):
+    rows = read_csv(built["paths"]["cloze"])
+    assert tuple(rows[0]) == CLOZE_COLUMNS
+    assert len(rows) == NUM_ITEMS * len(CLOZE_TASKS) * len(CONDITIONS)
+    by_key = {(r["item_id"], r["prompt_lang"], r["ending_lang"]): r for r in rows}
+    assert len(by_key) == len(rows)
+    stories = built["stories"]
+    for task in CLOZE_TASKS:
+        for index, story in enumerate(stories):
+            item_id = f"{task}-{index:04d}"
+            for prompt_lang, ending_lang in CONDITIONS:
+                row = by_key[item_id, prompt_lang, ending_lang]
+                assert row["task"] == task and row["topic"] == story.topic
+                assert row["prompt_text"] == " ".join(story.sentences[prompt_lang][:4])
+                assert row["correct_text"] == story.sentences[ending_lang][4]
+            # Item N of the cross-lingual conditions translates item N.
+            en_fr = by_key[item_id, "en", "fr"]
+            assert en_fr["prompt_text"] == by_key[item_id, "en", "en"]["prompt_text"]
+            assert en_fr["wrong_text"] == by_key[item_id, "fr", "fr"]["wrong_text"]
+
+
+def test_cloze_distractors_are_of_the_right_kind(built):
+    stories = built["stories"]
+    ending_topics = {
+        story.sentences[lang][4]: story.topic for story in stories for lang in LANGUAGES
+    }
+    for row in read_csv(built["paths"]["cloze"]):
+        story = stories[int(row["item_id"].split("-")[1])]
+        assert row["wrong_text"] != row["correct_text"]
+        if row["task"] == "ssc":
+            assert row["wrong_text"] == story.wrong_ending[row["ending_lang"]]
+        else:
+            assert ending_topics[row["wrong_text"]] != story.topic
+
+
+def test_cloze_audio(built):
+    folder = built["paths"]["cloze"].parent
+    rows = read_csv(built["paths"]["cloze"])
+    listed = set()
+    for row in rows:
+        for column in ("prompt_wav", "correct_wav", "wrong_wav"):
+            path = folder / row[column]
+            assert path.is_file()
+            listed.add(path.name)
+    assert {path.name for path in (folder / "wavs").glob("*.wav")} == listed
+    # The prompt is the 4 sentences joined by short silences.
+    row = rows[0]
+    prompt, rate = read_wav(folder / row["prompt_wav"])
+    sentences = built["stories"][0].sentences[row["prompt_lang"]][:4]
+    assert row["prompt_text"] == " ".join(sentences)
+    parts = [
+        read_wav(
+            synthesize_utterance(
+                Utterance(text, row["prompt_lang"], BENCHMARK_VOICE),
+                built["root"] / "audio",
+            ).wav
+        )[0]
+        for text in sentences
+    ]
+    gap = round(PROMPT_GAP_SECONDS * rate)
+    assert len(prompt) == sum(len(part) for part in parts) + 3 * gap
+    assert (prompt[: len(parts[0])] == parts[0]).all()
+    assert not prompt[len(parts[0]) : len(parts[0]) + gap].any()
+
+
+def test_lexical_pairs_are_well_formed(built):
+    train_words = {lang: train_word_counts(built["train_stories"], lang) for lang in LANGUAGES}
+    for lang, folder in _zerospeech_folders(built, "lexical").items():
+        rows = read_csv(folder / "gold.csv")
+        assert tuple(rows[0]) == LEXICAL_COLUMNS
+        assert rows, lang
+        by_id = {}
+        for row in rows:
+            by_id.setdefault(row["id"], []).append(row)
+            assert (folder / f"{row['filename']}.wav").is_file()
+            assert int(row["length"]) == len(row["phones"].split())
+            assert row["voice"] == BENCHMARK_VOICE.speaker_id
+        assert len(by_id) == NUM_ITEMS
+        for pair in by_id.values():
+            real, nonce = sorted(pair, key=lambda row: -int(row["correct"]))
+            assert (real["correct"], nonce["correct"]) == ("1", "0")
+            assert real["voice"] == nonce["voice"]
+            assert real["word"] in story_vocabulary(lang)
+            assert train_words[lang][real["word"]] == int(real["frequency"])
+            assert nonce["word"] not in story_vocabulary(lang)
+            assert nonce["phones"] != real["phones"]
+            assert nonce["length"] == real["length"]
+        assert len({row["filename"] for row in rows}) == len(rows)
+        assert len(list(folder.glob("*.wav"))) == len(rows)
+
+
+def test_nonce_words_are_not_pronounced_like_any_story_word():
+    counts = train_word_counts(generate_stories(200), "fr")
+    pairs = lexical_pairs("fr", counts, 1000)
+    assert len(pairs) > 40
+    nonces = [pair["nonce"] for pair in pairs]
+    assert len(set(nonces)) == len(nonces)
+    real_pronunciations = {pair["word_phones"] for pair in pairs}
+    for pair in pairs:
+        assert pair["nonce_phones"] not in real_pronunciations
+        assert pair["nonce"] not in story_vocabulary("fr")
+
+
+def test_syntactic_pairs_are_consecutive(built):
+    for lang, folder in _zerospeech_folders(built, "syntactic").items():
+        rows = read_csv(folder / "gold.csv")
+        assert tuple(rows[0]) == SYNTACTIC_COLUMNS
+        assert len(rows) == 2 * NUM_ITEMS
+        for good, bad in zip(rows[::2], rows[1::2]):
+            assert (good["correct"], bad["correct"]) == ("1", "0")
+            for column in ("id", "voice", "type", "subtype"):
+                assert good[column] == bad[column]
+            assert good["transcription"] != bad["transcription"]
+            assert set(words(good["transcription"])) <= story_vocabulary(lang)
+            for row in (good, bad):
+                assert (folder / f"{row['filename']}.wav").is_file()
+        assert len({row["id"] for row in rows}) == NUM_ITEMS
+        types = {row["type"] for row in rows}
+        assert types == {"agreement", "word_order"}
+
+
+def test_alignment_pairs_are_translations_of_held_out_sentences(built):
+    rows = read_csv(built["paths"]["alignment"])
+    assert tuple(rows[0]) == ALIGNMENT_COLUMNS
+    assert len(rows) == 10
+    aligned = {
+        (en, fr)
+        for story in generate_stories(10, "benchmark", seed=0)
+        for en, fr in zip(story.sentences["en"], story.sentences["fr"])
+    }
+    folder = built["paths"]["alignment"].parent
+    for row in rows:
+        assert (row["en_text"], row["fr_text"]) in aligned
+        assert (folder / row["en_wav"]).is_file() and (folder / row["fr_wav"]).is_file()
+    assert len({row["en_text"] for row in rows}) == len(rows)
+
+
+def test_rebuild_uses_the_cache_and_drops_stale_files(built, espeak_synth_calls):
+    folder = _zerospeech_folders(built, "lexical")["en"]
+    stale = folder / "stale.wav"
+    stale.write_bytes(b"")
+    gold_before = (folder / "gold.csv").read_text()
+    build_lexical(
+        folder,
+        "en",
+        train_word_counts(built["train_stories"], "en"),
+        built["root"] / "audio",
+        num_pairs=NUM_ITEMS,
+        progress=False,
+    )
+    assert espeak_synth_calls == []
+    assert not stale.exists()
+    assert (folder / "gold.csv").read_text() == gold_before
+
+
+def test_topic_cloze_needs_two_topics():
+    with pytest.raises(ValueError, match="two topics"):
+        cloze_items(generate_stories(1, "benchmark"))
+
+
+def test_relative_paths_stay_inside_the_benchmark(built):
+    for key in ("cloze", "alignment"):
+        for row in read_csv(built["paths"][key]):
+            for column, value in row.items():
+                if column.endswith("_wav"):
+                    assert not Path(value).is_absolute() and ".." not in value
