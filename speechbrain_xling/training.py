@@ -133,7 +133,7 @@ def build_train_stream(hparams, rank, world_size, accumulation):
 
 
 def build_valid_batches(hparams):
-    """A fixed list of validation batches (same mixture settings), or None."""
+    """A loader over fixed validation batches (same mixture settings), or None."""
     if not hparams.get("valid_store"):
         return None
     mixture = DocumentMixture(
@@ -147,9 +147,10 @@ def build_valid_batches(hparams):
         on_misaligned="skip",
     )
     packer = WindowPacker(mixture, hparams["context_length"], hparams["eos_index"])
-    return [
+    batches = [
         packer.next_batch(hparams["batch_size"]) for _ in range(hparams.get("valid_batches", 4))
     ]
+    return DataLoader(batches, batch_size=None)
 
 
 def stage_is_done(output_folder):

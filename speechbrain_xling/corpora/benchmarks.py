@@ -64,6 +64,7 @@ Authors
 """
 
 import hashlib
+import json
 import logging
 import random
 import re
@@ -73,6 +74,7 @@ from pathlib import Path
 import numpy as np
 
 from speechbrain_xling.corpora.files import (
+    atomic_path,
     link_or_copy,
     read_wav,
     remove_unlisted,
@@ -305,11 +307,25 @@ def cloze_items(stories, seed=0):
     return items
 
 
-def _concatenate(wav_paths, output_path, gap_seconds):
-    """Writes the WAVs one after another with silence between them."""
+def _place_audio(utterance, destination):
+    """Links an utterance's WAV and its sidecar (phonemes) to ``destination``.
+
+    Every benchmark WAV thus has a ``.json`` sidecar beside it whose
+    ``phonemes`` feed the phone-level topline units.
+    """
+    destination = Path(destination)
+    link_or_copy(utterance.wav, destination)
+    link_or_copy(utterance.wav.with_suffix(".json"), destination.with_suffix(".json"))
+
+
+def _concatenate(utterances, output_path, gap_seconds):
+    """Writes the utterances one after another with silence between them.
+
+    The sidecar of the result lists the phonemes of all the utterances.
+    """
     pieces = []
     sample_rate = None
-    for path in wav_paths:
+    for path in (utterance.wav for utterance in utterances):
         samples, rate = read_wav(path)
         if sample_rate not in (None, rate):
             raise ValueError(f"{path}: sample rate {rate} != {sample_rate}")
@@ -318,6 +334,9 @@ def _concatenate(wav_paths, output_path, gap_seconds):
             pieces.append(np.zeros(round(gap_seconds * rate), dtype=np.int16))
         pieces.append(samples)
     write_wav(output_path, np.concatenate(pieces), sample_rate)
+    sidecar = {"phonemes": " ".join(utterance.phonemes for utterance in utterances)}
+    with atomic_path(Path(output_path).with_suffix(".json")) as tmp_path:
+        tmp_path.write_text(json.dumps(sidecar, ensure_ascii=False), encoding="utf-8")
 
 
 def build_cloze(
@@ -375,16 +394,18 @@ def build_cloze(
     audio = _speak(needed, cache_dir, voice, num_workers, progress)
     rows = []
     for item in items:
-        sources = [audio[text, item["prompt_lang"]].wav for text in item["prompt_sentences"]]
-        stems = (source.stem for source in sources)
+        sources = [audio[text, item["prompt_lang"]] for text in item["prompt_sentences"]]
+        stems = (source.wav.stem for source in sources)
         prompt_name = _content_name(PROMPT_GAP_SECONDS, *stems) + ".wav"
-        if not (wav_folder / prompt_name).exists():
+        if not (wav_folder / prompt_name).with_suffix(".json").exists():
             _concatenate(sources, wav_folder / prompt_name, PROMPT_GAP_SECONDS)
         row = {column: item[column] for column in CLOZE_COLUMNS if column in item}
         row["prompt_wav"] = f"wavs/{prompt_name}"
         for column in ("correct", "wrong"):
             source = audio[item[f"{column}_text"], item["ending_lang"]].wav
-            link_or_copy(source, wav_folder / source.name)
+            _place_audio(
+                audio[item[f"{column}_text"], item["ending_lang"]], wav_folder / source.name
+            )
             row[f"{column}_wav"] = f"wavs/{source.name}"
         rows.append(row)
     remove_unlisted(
@@ -608,7 +629,7 @@ def build_lexical(
     for pair_id, pair in enumerate(pairs):
         for key, correct in (("word", 1), ("nonce", 0)):
             filename = _content_name("lexical", lang, pair_id, pair[key])
-            link_or_copy(audio[pair[key], lang].wav, folder / f"{filename}.wav")
+            _place_audio(audio[pair[key], lang], folder / f"{filename}.wav")
             rows.append(
                 {
                     "filename": filename,
@@ -775,7 +796,7 @@ def build_syntactic(
     for pair_id, pair in enumerate(pairs):
         for key, correct in (("correct", 1), ("incorrect", 0)):
             filename = _content_name("syntactic", lang, pair_id, pair[key])
-            link_or_copy(audio[pair[key], lang].wav, folder / f"{filename}.wav")
+            _place_audio(audio[pair[key], lang], folder / f"{filename}.wav")
             rows.append(
                 {
                     "filename": filename,
@@ -870,7 +891,7 @@ def build_alignment(
         row = {"pair_id": pair_id}
         for lang in LANGUAGES:
             source = audio[pair[lang], lang].wav
-            link_or_copy(source, folder / "wavs" / source.name)
+            _place_audio(audio[pair[lang], lang], folder / "wavs" / source.name)
             row[f"{lang}_wav"] = f"wavs/{source.name}"
             row[f"{lang}_text"] = pair[lang]
         rows.append(row)
