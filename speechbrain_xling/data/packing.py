@@ -63,6 +63,7 @@ class WindowPacker:
         self.rank = rank
         self.world_size = world_size
         self.eos_code = len(mixture.languages)
+        self._eos_piece = np.array([self.eos], dtype=np.uint16)
         self.windows_done = 0
         self._doc_start_state = mixture.state_dict()
         self._doc_tokens = np.zeros(0, dtype=np.int64)
@@ -100,14 +101,11 @@ class WindowPacker:
     def _load_next_document(self):
         self._doc_start_state = self.mixture.state_dict()
         document = self.mixture.next_document()
-        units = self.store.gather(document.rows, document.starts, document.ends)
-        self._doc_tokens = np.append(units, np.uint16(self.eos))
-        if document.starts is None:
-            sizes = self.store.lengths[document.rows]
-        else:
-            sizes = document.ends - document.starts
+        pieces = self.store.segments(document.rows, document.starts, document.ends)
+        pieces.append(self._eos_piece)
+        self._doc_tokens = np.concatenate(pieces)
         self._doc_langs = np.repeat(
-            np.append(document.langs, self.eos_code).astype(np.int8), np.append(sizes, 1)
+            np.append(document.langs, self.eos_code), np.append(document.sizes, 1)
         )
 
     def _fill_window(self):

@@ -50,17 +50,20 @@ class Document:
         Store rows, in document order.
     langs : numpy.ndarray
         Language code (index into the mixture's languages) of each segment.
-    starts, ends : numpy.ndarray or None
-        Unit ranges inside each row; ``None`` means whole rows.
+    sizes : numpy.ndarray
+        Number of units of each segment.
     kind : str
         ``"mono"`` or the interleaving mode.
+    starts, ends : numpy.ndarray or None
+        Unit ranges inside each row; ``None`` means whole rows.
     """
 
-    __slots__ = ("rows", "langs", "starts", "ends", "kind")
+    __slots__ = ("rows", "langs", "sizes", "kind", "starts", "ends")
 
-    def __init__(self, rows, langs, kind, starts=None, ends=None):
+    def __init__(self, rows, langs, sizes, kind, starts=None, ends=None):
         self.rows = rows
         self.langs = langs
+        self.sizes = sizes
         self.kind = kind
         self.starts = starts
         self.ends = ends
@@ -345,19 +348,11 @@ class DocumentMixture:
             code = int(np.argmax(self.shares * total - self.token_counts))
             story = self._next_story(code)
             rows = self.index.rows(story, self.languages[code])
-            document = Document(rows, np.full(len(rows), code, np.int8), "mono")
-        self._count(document)
-        return document
-
-    def _count(self, document):
-        if document.starts is None:
-            sizes = self.store.lengths[document.rows]
-        else:
-            sizes = document.ends - document.starts
-        self.token_counts += np.bincount(
-            document.langs, weights=sizes, minlength=len(self.languages)
-        ).astype(np.int64)
+            sizes = self.store.lengths[rows]
+            document = Document(rows, np.full(len(rows), code, np.int8), sizes, "mono")
+            self.token_counts[code] += sizes.sum()
         self.document_counts[document.kind] += 1
+        return document
 
     def _sentence_languages(self, num_sentences):
         """Language code per sentence for ``sampled``/``word`` switching."""
@@ -377,12 +372,19 @@ class DocumentMixture:
             order = self._rng.permutation(len(self.languages))
             rows = np.stack([per_lang[c] for c in order], axis=1).reshape(-1)
             langs = np.tile(order.astype(np.int8), len(per_lang[0]))
-            return Document(rows, langs, "paired")
+            return self._counted(Document(rows, langs, self.store.lengths[rows], "paired"))
         codes = self._sentence_languages(len(per_lang[0]))
         rows = np.choose(codes, per_lang)
         if self.mode == "sampled":
-            return Document(rows, codes, "sampled")
-        return self._word_switched(story, codes, per_lang)
+            return self._counted(Document(rows, codes, self.store.lengths[rows], "sampled"))
+        return self._counted(self._word_switched(story, codes, per_lang))
+
+    def _counted(self, document):
+        """Adds a multilingual document's tokens to the per-language counts."""
+        self.token_counts += np.bincount(
+            document.langs, weights=document.sizes, minlength=len(self.languages)
+        ).astype(np.int64)
+        return document
 
     def _word_switched(self, story, codes, per_lang):
         """Switches language at aligned word boundaries inside sentences."""
@@ -407,12 +409,15 @@ class DocumentMixture:
                 seg_langs.append(lang)
                 seg_starts.append(start)
                 seg_ends.append(end)
+        starts = np.asarray(seg_starts, dtype=np.int64)
+        ends = np.asarray(seg_ends, dtype=np.int64)
         return Document(
             np.asarray(seg_rows),
             np.asarray(seg_langs, dtype=np.int8),
+            ends - starts,
             "word",
-            np.asarray(seg_starts, dtype=np.int64),
-            np.asarray(seg_ends, dtype=np.int64),
+            starts,
+            ends,
         )
 
 

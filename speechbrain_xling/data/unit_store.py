@@ -424,10 +424,8 @@ class UnitStore:
         start = self._offsets[row]
         return self._arrays[self._part_of_row[row]][start : start + self.lengths[row]]
 
-    def gather(self, rows, starts=None, ends=None):
-        """Units of several rows (or of ranges inside them), concatenated.
-
-        One vectorised read per part instead of one slice per row.
+    def segments(self, rows, starts=None, ends=None):
+        """Views of the units of several rows (or of ranges inside them).
 
         Arguments
         ---------
@@ -435,23 +433,28 @@ class UnitStore:
             Row numbers, in output order.
         starts, ends : numpy.ndarray, optional
             Unit ranges inside each row (default: whole rows).
+
+        Returns
+        -------
+        list of numpy.ndarray
+            Read-only views into the memory-mapped parts (no copy).
         """
-        rows = np.asarray(rows)
-        starts = np.zeros(len(rows), np.int64) if starts is None else np.asarray(starts)
-        sizes = (self.lengths[rows] if ends is None else np.asarray(ends)) - starts
-        begins = self._offsets[rows] + starts
-        out_offsets = np.cumsum(sizes) - sizes
-        # Position k of the output reads begins[i] + (k - out_offsets[i]).
-        positions = np.arange(int(sizes.sum())) + np.repeat(begins - out_offsets, sizes)
-        parts = self._part_of_row[rows]
-        if (parts == parts[0]).all():
-            return self._arrays[parts[0]][positions]
-        out = np.empty(len(positions), dtype=np.uint16)
-        part_of_position = np.repeat(parts, sizes)
-        for part in np.unique(parts):
-            mask = part_of_position == part
-            out[mask] = self._arrays[part][positions[mask]]
-        return out
+        begins = self._offsets[rows]
+        if starts is None:
+            finishes = begins + self.lengths[rows]
+        else:
+            begins, finishes = begins + starts, begins + ends
+        arrays = self._arrays
+        return [
+            arrays[part][begin:finish]
+            for part, begin, finish in zip(
+                self._part_of_row[rows].tolist(), begins.tolist(), finishes.tolist()
+            )
+        ]
+
+    def gather(self, rows, starts=None, ends=None):
+        """The :meth:`segments` of ``rows`` concatenated into one array."""
+        return np.concatenate(self.segments(rows, starts, ends))
 
     def row_of(self, utt_id):
         """Row number of an utterance id (KeyError naming the store if absent)."""
