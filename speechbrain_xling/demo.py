@@ -1,0 +1,339 @@
+"""The embedded default: a miniature of the paper's Table 3 on a laptop CPU.
+
+One command runs the whole method offline::
+
+    python -m speechbrain_xling.demo --output-folder results/mini
+
+1. **Corpus**: bilingual EN/FR five-sentence stories spoken by espeak-ng
+   (:mod:`speechbrain_xling.corpora`), with held-out benchmarks: sSC/sTC in
+   EN, FR, EN->FR, FR->EN, ZeroSpeech-layout lexical and syntactic tests in EN
+   and FR, and aligned sentence pairs.
+2. **Units**: ``kmeans`` (default, textless: k-means over MFCC frames of the
+   audio, repeats merged) or ``phones`` (a TOPLINE, not textless: the phones
+   espeak-ng synthesised, see :mod:`speechbrain_xling.tokenizers.phones`).
+3. **Training**: the recipe's five hparams files (stage 1, 2, 3 and the two
+   baselines) through :func:`speechbrain_xling.training.run_training`, with
+   the paper's step ratios 75 / 20 / 30 / 50 / 25 scaled by ``--step-scale``
+   (steps per thousand paper steps) at ``--tokens-per-step`` tokens, so the
+   token budgets stay matched as in Table 3. Models start from scratch (no
+   text LLM can be downloaded offline).
+4. **Evaluation and report**: :func:`speechbrain_xling.eval.run.evaluate_systems`
+   per seed, then ``report.md``/``report.csv``/``report.json`` with the mean
+   and standard deviation over ``--seeds``, plus the alignment plot.
+
+Every step is skipped when its output exists, so re-running resumes.
+
+Authors
+ * speechbrain-xling authors 2026
+"""
+
+import argparse
+import logging
+import statistics
+import time
+from pathlib import Path
+
+import speechbrain as sb
+from hyperpyyaml import load_hyperpyyaml
+
+from speechbrain_xling.corpora import build_mini_corpus
+from speechbrain_xling.data.unit_store import HEADER_FILE, write_json_atomically
+from speechbrain_xling.eval.files import write_text_atomically
+from speechbrain_xling.eval.report import COLUMNS, MISSING_MARK
+from speechbrain_xling.eval.run import evaluate_systems
+from speechbrain_xling.training import FINAL_MODEL, run_training
+
+logger = logging.getLogger(__name__)
+
+RECIPE_HPARAMS = (
+    Path(__file__).resolve().parents[1] / "recipes" / "sTinyStories" / "SLM" / "hparams"
+)
+# (hparams file, thousands of paper steps): Table 3's budgets at 614,400 tokens/step.
+STAGES = (
+    ("stage1_en_pretrain", 75),
+    ("stage2_interleave", 20),
+    ("stage3_bilingual_ft", 30),
+    ("baseline_en_fr", 50),
+    ("baseline_fr", 25),
+)
+UNIT_TYPES = ("kmeans", "phones")
+TOPLINE_NOTE = (
+    "**Phone topline, not textless**: units are the phones espeak-ng synthesised "
+    "(from the text), not units discovered in the audio."
+)
+
+
+def tiny_model_config(hidden_size, num_layers):
+    """A small Llama-architecture config trained from scratch."""
+    return {
+        "model_type": "llama",
+        "hidden_size": hidden_size,
+        "intermediate_size": 4 * hidden_size,
+        "num_hidden_layers": num_layers,
+        "num_attention_heads": max(hidden_size // 32, 1),
+        "num_key_value_heads": max(hidden_size // 64, 1),
+        "max_position_embeddings": 4096,
+    }
+
+
+def prepare_units(unit_type, corpus, folder, args):
+    """Unit stores of the train/valid manifests and the benchmark ``units_of``.
+
+    Returns ``(train_store, valid_store, num_units, evaluation_kwargs)``.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    stores = {split: folder / f"{split}_store" for split in ("train", "valid")}
+    manifests = {"train": corpus.train_manifest, "valid": corpus.valid_manifest}
+    if unit_type == "phones":
+        from speechbrain_xling.tokenizers.phones import (
+            PhoneInventory,
+            phone_store_from_manifest,
+        )
+
+        inventory_path = folder / "phones.json"
+        if not inventory_path.exists():
+            PhoneInventory.from_manifest(corpus.train_manifest).save(inventory_path)
+        inventory = PhoneInventory.load(inventory_path)
+        for split, store in stores.items():
+            if not (store / HEADER_FILE).exists():
+                phone_store_from_manifest(manifests[split], store, inventory)
+        return (
+            stores["train"],
+            stores["valid"],
+            inventory.num_units,
+            {"units_of": inventory.units_of},
+        )
+    from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
+    from speechbrain_xling.tokenizers.pipeline import tokenize_manifest
+
+    tokenizer = KMeansTokenizer.fit_or_load(
+        folder / "kmeans.npz",
+        corpus.train_manifest,
+        num_units=args.kmeans_units,
+        sample_hours=args.kmeans_sample_hours,
+        features="mfcc",
+        frame_rate=args.kmeans_frame_rate,
+        dedup=True,
+    )
+    for split, store in stores.items():
+        if not (store / HEADER_FILE).exists():
+            tokenize_manifest(manifests[split], tokenizer, store, progress=True)
+    return (
+        stores["train"],
+        stores["valid"],
+        tokenizer.num_units,
+        {
+            "tokenizer": tokenizer,
+            "unit_cache_folder": folder / "benchmark_units",
+        },
+    )
+
+
+def train_systems(train_store, valid_store, num_units, results_root, seed, args):
+    """Trains the five systems of Table 3; returns ``{system name: model folder}``."""
+    systems = {}
+    for number, (stage, thousands) in enumerate(STAGES, start=1):
+        hparams_file = RECIPE_HPARAMS / f"{stage}.yaml"
+        overrides = {
+            "seed": seed,
+            "results_root": str(results_root),
+            "train_store": str(train_store),
+            "valid_store": str(valid_store),
+            "num_units": num_units,
+            "context_length": args.context_length,
+            "batch_size": args.batch_size,
+            "tokens_per_step": args.tokens_per_step,
+            "max_steps": max(1, round(thousands * args.step_scale)),
+            "lr": args.lr,
+            "log_every_steps": 10,
+            "checkpoint_every_steps": 50,
+            "interleave_mode": args.interleave_mode,
+        }
+        if "init_from_stage" not in hparams_file.read_text():
+            overrides["text_lm_source"] = None
+            overrides["model_config"] = tiny_model_config(args.hidden_size, args.num_layers)
+        with open(hparams_file, encoding="utf-8") as handle:
+            hparams = load_hyperpyyaml(handle, overrides)
+        name = hparams["system_name"]
+        print(
+            f"[train {number}/{len(STAGES)}] {name}: {overrides['max_steps']} steps "
+            f"x {args.tokens_per_step} tokens (seed {seed})",
+            flush=True,
+        )
+        sb.create_experiment_directory(
+            experiment_directory=hparams["output_folder"],
+            hyperparams_to_save=str(hparams_file),
+            overrides=overrides,
+        )
+        run_training(
+            hparams, {"device": "cpu", "noprogressbar": args.no_progress}, str(hparams_file)
+        )
+        systems[name] = Path(hparams["output_folder"]) / FINAL_MODEL
+    return systems
+
+
+def summarize_seeds(reports, output_folder, title_note=""):
+    """Mean and standard deviation of every report cell over seeds.
+
+    Arguments
+    ---------
+    reports : list of dict
+        The ``rows`` of each seed's ``report.json``.
+    output_folder : Path
+        Where ``report.md``, ``report.csv`` and ``report.json`` go.
+    title_note : str
+        A line printed above the table (e.g. the topline warning).
+
+    Returns
+    -------
+    str
+        The Markdown report.
+    """
+    systems = [row["system"] for row in reports[0]]
+    summary = []
+    for system in systems:
+        row = {"system": system}
+        for column in COLUMNS:
+            values = [
+                r[column.label]
+                for rows in reports
+                for r in rows
+                if r["system"] == system and r[column.label] is not None
+            ]
+            row[column.label] = {
+                "mean": statistics.fmean(values) if values else None,
+                "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+                "n": len(values),
+            }
+        summary.append(row)
+    header = ["System"] + [c.label for c in COLUMNS]
+    lines = ["| " + " | ".join(header) + " |", "|---" + "|---:" * len(COLUMNS) + "|"]
+    csv_lines = ["system," + ",".join(f"{c.label} mean,{c.label} std" for c in COLUMNS)]
+    for row in summary:
+        cells, csv_cells = [row["system"]], [row["system"]]
+        for column in COLUMNS:
+            cell = row[column.label]
+            if cell["mean"] is None:
+                cells.append(MISSING_MARK)
+                csv_cells += ["", ""]
+                continue
+            digits = 1 if column.is_accuracy else 3
+            text = f"{cell['mean']:.{digits}f}"
+            if cell["n"] > 1:
+                text += f" ± {cell['std']:.{digits}f}"
+            cells.append(text)
+            csv_cells += [repr(cell["mean"]), repr(cell["std"])]
+        lines.append("| " + " | ".join(cells) + " |")
+        csv_lines.append(",".join(csv_cells))
+    markdown = (
+        "# Mini Table 3\n\n"
+        + (title_note + "\n\n" if title_note else "")
+        + f"Accuracy in % (chance 50), mean ± std over {len(reports)} seed(s); "
+        "alignment = mean cosine of aligned EN-FR sentence states over layers.\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+    write_text_atomically(markdown, output_folder / "report.md")
+    write_text_atomically("\n".join(csv_lines) + "\n", output_folder / "report.csv")
+    write_json_atomically({"seeds": len(reports), "rows": summary}, output_folder / "report.json")
+    return markdown
+
+
+def run_demo(args):
+    """Corpus -> units -> five systems per seed -> evaluation -> report."""
+    import json
+
+    started = time.time()
+    output = Path(args.output_folder)
+    print("[corpus] bilingual stories + espeak-ng (cached)", flush=True)
+    corpus = build_mini_corpus(
+        output / "corpus",
+        num_train_stories=args.train_stories,
+        num_valid_stories=args.valid_stories,
+        num_bench_items=args.bench_items,
+        num_alignment_pairs=args.alignment_pairs,
+        num_workers=args.workers,
+        progress=not args.no_progress,
+    )
+    benchmark_root = Path(corpus.benchmark_root)
+    benchmarks = {
+        "cloze": benchmark_root / "cloze" / "cloze.csv",
+        "zerospeech": {lang: benchmark_root / f"zerospeech_{lang}" for lang in ("en", "fr")},
+        "alignment": benchmark_root / "alignment" / "alignment.csv",
+    }
+    run_folder = output / args.units
+    print(f"[units] {args.units}", flush=True)
+    train_store, valid_store, num_units, unit_kwargs = prepare_units(
+        args.units, corpus, run_folder / "units", args
+    )
+    reports = []
+    for seed in args.seeds:
+        seed_folder = run_folder / f"seed_{seed}"
+        systems = train_systems(train_store, valid_store, num_units, seed_folder, seed, args)
+        print(f"[evaluate] seed {seed}", flush=True)
+        evaluate_systems(
+            systems,
+            benchmarks,
+            seed_folder / "eval",
+            progress=not args.no_progress,
+            max_tokens_per_batch=args.eval_tokens_per_batch,
+            **unit_kwargs,
+        )
+        with open(seed_folder / "eval" / "report.json", encoding="utf-8") as handle:
+            reports.append(json.load(handle)["rows"])
+    note = TOPLINE_NOTE if args.units == "phones" else ""
+    markdown = summarize_seeds(reports, run_folder, note)
+    print(markdown)
+    print(
+        f"[done] {time.time() - started:.0f} s; report in {run_folder / 'report.md'}; "
+        f"alignment plots in {run_folder}/seed_*/eval/alignment.png",
+        flush=True,
+    )
+    return run_folder
+
+
+def parse_args(argv=None):
+    """Command-line options (defaults: the <= 30 min CPU run)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--output-folder", default="results/mini")
+    parser.add_argument(
+        "--units",
+        choices=UNIT_TYPES,
+        default="kmeans",
+        help="kmeans (textless, default) or phones (topline)",
+    )
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--train-stories", type=int, default=1000)
+    parser.add_argument("--valid-stories", type=int, default=50)
+    parser.add_argument("--bench-items", type=int, default=200)
+    parser.add_argument("--alignment-pairs", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--kmeans-units", type=int, default=100)
+    parser.add_argument("--kmeans-frame-rate", type=float, default=100.0)
+    parser.add_argument("--kmeans-sample-hours", type=float, default=0.5)
+    parser.add_argument(
+        "--step-scale",
+        type=float,
+        default=4.0,
+        help="steps per 1,000 paper steps (stage 1 = 75 x scale)",
+    )
+    parser.add_argument("--tokens-per-step", type=int, default=8192)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--context-length", type=int, default=512)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--hidden-size", type=int, default=128)
+    parser.add_argument("--num-layers", type=int, default=3)
+    parser.add_argument("--interleave-mode", choices=("paired", "sampled"), default="sampled")
+    parser.add_argument("--eval-tokens-per-batch", type=int, default=16384)
+    parser.add_argument("--no-progress", action="store_true")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Entry point of ``python -m speechbrain_xling.demo``."""
+    logging.basicConfig(level=logging.WARNING)
+    run_demo(parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,454 @@
+"""Evaluates trained systems on every benchmark present, resumably.
+
+:func:`evaluate_systems` is what ``recipes/*/SLM/evaluate.py`` calls. The
+benchmark configuration is a dict (every key optional; a missing file or
+folder is skipped with a logged note)::
+
+    cloze: <folder>/cloze.csv               # sSC / sTC, 4 conditions
+    zerospeech:                             # ZeroSpeech 2021 layout per language
+        en: <root with lexical/ and syntactic/>
+        fr: <root>
+    alignment: <folder>/alignment.csv       # aligned EN-FR sentence pairs
+
+Output folder::
+
+    results/<system>/<benchmark>.json   one result per (system, benchmark):
+                                        cloze, zerospeech_<lang>, alignment,
+                                        continuation
+    zerospeech/<system>/<lang>/<task>/<split>.txt   official submission files
+    continuations/<system>/NNN_<prompt>.units.txt (+ .wav with a decoder)
+    alignment.png                       per-layer similarity, all systems
+    report.md, report.csv, report.json  Table-3 layout (see report.py)
+
+Every file is written atomically. A result file records what produced it
+(name, size and time of the model's files and of the benchmark manifests,
+scoring settings); a rerun loads matching results instead of recomputing
+them, so a killed evaluation resumes where it stopped, adding a system or a
+benchmark only computes what is new, and a retrained model or regenerated
+manifest is evaluated again. (Audio files are not fingerprinted: replacing a
+benchmark's audio under an unchanged manifest needs a fresh output folder.)
+
+Authors
+ * speechbrain-xling authors 2026
+"""
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from speechbrain_xling.eval.alignment import (
+    evaluate_alignment,
+    plot_alignment,
+    read_alignment,
+)
+from speechbrain_xling.eval.cloze import evaluate_cloze, read_cloze
+from speechbrain_xling.eval.continuation import sample_continuation, write_continuation
+from speechbrain_xling.eval.files import units_for_files, write_text_atomically
+from speechbrain_xling.eval.report import check_system_names, write_report
+from speechbrain_xling.eval.scoring import LikelihoodScorer
+from speechbrain_xling.eval.zerospeech import evaluate_zerospeech_task, read_zerospeech
+from speechbrain_xling.model.unit_lm import UnitLM
+
+logger = logging.getLogger(__name__)
+
+RESULT_FORMAT_VERSION = 1
+
+
+def _tokenizer_units(tokenizer, cache_folder=None, batch_seconds=60.0, progress=True):
+    """A ``units_of(wav_paths)`` function backed by a :class:`UnitTokenizer`.
+
+    Uses :func:`speechbrain_xling.tokenizers.pipeline.tokenize_files`
+    (cached on disk under ``cache_folder`` when given).
+    """
+    from speechbrain_xling.tokenizers.pipeline import tokenize_files
+
+    def units_of(wav_paths):
+        return tokenize_files(
+            tokenizer,
+            wav_paths,
+            cache_folder=cache_folder,
+            batch_seconds=batch_seconds,
+            progress=progress,
+        )
+
+    return units_of
+
+
+def memoized_units(units_of):
+    """Wraps ``units_of`` so that each file is tokenised once per process.
+
+    Example
+    -------
+    >>> calls = []
+    >>> units_of = memoized_units(lambda ps: calls.append(ps) or [[1]] * len(ps))
+    >>> units_of(["a", "b"]), units_of(["b", "c"]), calls
+    ([[1], [1]], [[1], [1]], [['a', 'b'], ['c']])
+    """
+    known = {}
+
+    def cached_units_of(wav_paths):
+        new = [path for path in dict.fromkeys(wav_paths) if path not in known]
+        if new:
+            known.update(zip(new, units_of(new), strict=True))
+        return [known[path] for path in wav_paths]
+
+    return cached_units_of
+
+
+def fingerprint(path):
+    """Name, size and modification time of a file, or of each file in a folder.
+
+    Part of the resume key: a retrained model saved to the same folder, or a
+    regenerated manifest, no longer matches stored results.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "config.json").write_text("{}")
+    >>> [(pathlib.Path(name).name, size) for name, size, _ in fingerprint(folder)]
+    [('config.json', 2)]
+    """
+    path = Path(path).resolve()
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    return [[str(f), f.stat().st_size, f.stat().st_mtime_ns] for f in files]
+
+
+@dataclass
+class _Benchmark:
+    """A benchmark read from disk and how to run one system on it.
+
+    ``run(lm, system_name)`` returns a JSON-serialisable result. ``sources``
+    (the manifests read) and ``settings`` (what else changes the result) make
+    up the benchmark's part of the resume key.
+    """
+
+    name: str
+    sources: list
+    settings: dict
+    run: Callable
+
+
+def _read_benchmarks(benchmarks, settings):
+    """Reads every configured benchmark that exists (clear errors if malformed).
+
+    Arguments
+    ---------
+    benchmarks : dict
+        ``cloze`` (CSV path), ``zerospeech`` (``{lang: root}``) and
+        ``alignment`` (CSV path); keys and paths may be missing.
+    settings : _Settings
+        Scoring settings, units and output locations.
+
+    Returns
+    -------
+    list of _Benchmark
+    """
+    unknown = set(benchmarks) - {"cloze", "zerospeech", "alignment"}
+    if unknown:
+        raise ValueError(
+            f"unknown benchmark(s) {sorted(unknown)}; expected cloze, zerospeech, alignment"
+        )
+    found = []
+    cloze_path = benchmarks.get("cloze")
+    if _exists(cloze_path, "cloze", Path.is_file):
+        found.extend(_cloze_benchmarks(read_cloze(cloze_path), cloze_path, settings))
+    for lang, root in (benchmarks.get("zerospeech") or {}).items():
+        if _exists(root, f"zerospeech {lang}", Path.is_dir):
+            tasks = read_zerospeech(root, settings.zerospeech_split)
+            if tasks:
+                found.append(_zerospeech_benchmark(lang.lower(), tasks, settings))
+    alignment_path = benchmarks.get("alignment")
+    if _exists(alignment_path, "alignment", Path.is_file):
+        pairs = read_alignment(alignment_path)
+        found.append(
+            _Benchmark(
+                "alignment",
+                [alignment_path],
+                {},
+                lambda lm, system: evaluate_alignment(
+                    lm, pairs, settings.units_of, settings.max_tokens_per_batch, settings.progress
+                ),
+            )
+        )
+    return found
+
+
+def _exists(path, what, check):
+    if path is None:
+        logger.info("no %s benchmark configured: skipped", what)
+        return False
+    if not check(Path(path)):
+        logger.info("%s benchmark not found at %s: skipped", what, path)
+        return False
+    return True
+
+
+def _cloze_benchmarks(items, csv_path, settings):
+    def run(lm, system):
+        return evaluate_cloze(settings.scorer(lm, f"{system} cloze"), items, settings.units_of)
+
+    found = [_Benchmark("cloze", [csv_path], {"reduction": settings.reduction}, run)]
+    if settings.continuation:
+        found.append(
+            _Benchmark(
+                "continuation",
+                [csv_path],
+                {"continuation": settings.continuation},
+                lambda lm, system: _continue_prompts(lm, system, items, settings),
+            )
+        )
+    return found
+
+
+def _zerospeech_benchmark(lang, tasks, settings):
+    def run(lm, system):
+        scorer = settings.scorer(lm, f"{system} zerospeech {lang}")
+        folder = settings.output_folder / "zerospeech" / system / lang
+        return {
+            name: evaluate_zerospeech_task(
+                scorer,
+                task,
+                settings.units_of,
+                submission_path=folder / name / f"{settings.zerospeech_split}.txt",
+            )
+            for name, task in tasks.items()
+        }
+
+    return _Benchmark(
+        f"zerospeech_{lang}",
+        [task.gold_path for task in tasks.values()],
+        {"reduction": settings.reduction},
+        run,
+    )
+
+
+def _continue_prompts(lm, system, items, settings):
+    options = dict(settings.continuation)
+    num_prompts = options.pop("num_prompts", 1)
+    prompts = list(dict.fromkeys(item.prompt_wav for item in items))[:num_prompts]
+    units = units_for_files(settings.units_of, prompts, lm.vocab.num_units)
+    written = []
+    for index, prompt in enumerate(prompts):
+        continuation = sample_continuation(lm, units[prompt], **options)
+        stem = settings.output_folder / "continuations" / system / (f"{index:03d}_{prompt.stem}")
+        paths = write_continuation(continuation, stem, settings.tokenizer)
+        written.append(
+            {
+                "prompt_wav": str(prompt),
+                "num_units": len(continuation),
+                **{kind: None if path is None else str(path) for kind, path in paths.items()},
+            }
+        )
+    return {"continuations": written}
+
+
+@dataclass
+class _Settings:
+    """What every benchmark run shares (see :func:`evaluate_systems`)."""
+
+    output_folder: Path
+    units_of: Callable
+    tokenizer: object
+    reduction: str
+    max_tokens_per_batch: int
+    zerospeech_split: str
+    continuation: dict
+    dtype: str
+    progress: bool
+
+    def scorer(self, lm, label):
+        """A :class:`LikelihoodScorer` with these settings."""
+        return LikelihoodScorer(
+            lm,
+            self.reduction,
+            self.max_tokens_per_batch,
+            progress=label if self.progress else False,
+        )
+
+    def resume_key(self, system_folder, benchmark):
+        """What a stored result must match to be reused."""
+        return {
+            "format_version": RESULT_FORMAT_VERSION,
+            "system": fingerprint(system_folder),
+            "dtype": self.dtype,
+            "benchmark": [fingerprint(source)[0] for source in benchmark.sources],
+            **benchmark.settings,
+        }
+
+
+def evaluate_systems(
+    systems,
+    benchmarks,
+    output_folder,
+    tokenizer=None,
+    units_of=None,
+    unit_cache_folder=None,
+    reduction="mean",
+    max_tokens_per_batch=16384,
+    device="cpu",
+    dtype=None,
+    zerospeech_split="dev",
+    continuation=None,
+    progress=True,
+):
+    """Evaluates UnitLM checkpoints on all benchmarks present; writes the report.
+
+    Arguments
+    ---------
+    systems : dict
+        ``{system name: UnitLM folder}`` (folders written by
+        :meth:`UnitLM.save`); names become row labels and folder names.
+        Systems whose folder does not exist are skipped with a warning.
+    benchmarks : dict
+        ``cloze``, ``zerospeech`` (``{lang: root}``), ``alignment``; see the
+        module docstring. Absent benchmarks are skipped with a logged note.
+    output_folder : str or Path
+        Where results, submissions, plots and the report go.
+    tokenizer : UnitTokenizer, optional
+        Turns benchmark audio into units (and continuations back into audio
+        when it can decode). Its ``num_units`` must match every model's.
+    units_of : callable, optional
+        ``units_of(list_of_wav_paths) -> list of unit arrays``, used instead
+        of ``tokenizer`` for reading audio (e.g. pre-computed units).
+    unit_cache_folder : str or Path, optional
+        On-disk cache of the tokeniser's units.
+    reduction : str
+        ``"mean"`` (default) or ``"sum"`` log-likelihood per candidate.
+    max_tokens_per_batch : int
+        Padded tokens per forward pass.
+    device : str
+        Where models run (``"cpu"``, ``"cuda:0"``, ...).
+    dtype : str, optional
+        Model dtype (``"float32"``, ``"bfloat16"``); the checkpoint's when None.
+    zerospeech_split : str
+        ``"dev"`` or ``"test"``.
+    continuation : dict, optional
+        Samples continuations of the first ``num_prompts`` cloze prompts;
+        other keys go to :func:`sample_continuation` (``max_new_units``,
+        ``temperature``, ``top_k``, ``seed``).
+    progress : bool
+        tqdm bars.
+
+    Returns
+    -------
+    dict
+        ``{system: {benchmark: result}}``, as written under ``results/``.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> from speechbrain_xling.model.unit_lm import UnitLM
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> config = {"model_type": "llama", "hidden_size": 32,
+    ...           "intermediate_size": 64, "num_hidden_layers": 2,
+    ...           "num_attention_heads": 4, "num_key_value_heads": 2}
+    >>> UnitLM.from_config(config, num_units=16).save(folder / "tiny")
+    >>> rows = ["pair_id,en_wav,fr_wav,en_text,fr_text",
+    ...         "p1,e1.wav,f1.wav,,", "p2,e2.wav,f2.wav,,"]
+    >>> _ = (folder / "alignment.csv").write_text("\\n".join(rows) + "\\n")
+    >>> for name in ("e1", "f1", "e2", "f2"):  # units come from units_of
+    ...     _ = (folder / f"{name}.wav").write_bytes(b"")
+    >>> def units_of(paths):
+    ...     return [np.arange(len(path.stem) + 2) for path in paths]
+    >>> results = evaluate_systems(
+    ...     {"tiny": folder / "tiny"}, {"alignment": folder / "alignment.csv"},
+    ...     folder / "eval", units_of=units_of, progress=False)
+    >>> list(results["tiny"]), round(results["tiny"]["alignment"]["mean_matched"], 3)
+    (['alignment'], 1.0)
+    >>> sorted(p.name for p in (folder / "eval").iterdir())
+    ['alignment.png', 'report.csv', 'report.json', 'report.md', 'results']
+    """
+    if not systems:
+        raise ValueError("no system to evaluate")
+    check_system_names(systems)
+    if units_of is None:
+        if tokenizer is None:
+            raise ValueError("evaluate_systems needs a tokenizer or units_of")
+        units_of = _tokenizer_units(tokenizer, unit_cache_folder, progress=progress)
+    settings = _Settings(
+        output_folder=Path(output_folder),
+        units_of=memoized_units(units_of),
+        tokenizer=tokenizer,
+        reduction=reduction,
+        max_tokens_per_batch=int(max_tokens_per_batch),
+        zerospeech_split=zerospeech_split,
+        continuation=dict(continuation) if continuation else None,
+        dtype=dtype,
+        progress=progress,
+    )
+    suite = _read_benchmarks(benchmarks, settings)
+    if not suite:
+        raise FileNotFoundError(f"none of the configured benchmarks exists: {benchmarks}")
+    results = {}
+    for system, folder in systems.items():
+        if not Path(folder).is_dir():
+            logger.warning("system %r: no model folder %s: skipped", system, folder)
+            continue
+        model = _LazyModel(folder, device, dtype, tokenizer)
+        results[system] = {}
+        for benchmark in suite:
+            results[system][benchmark.name] = _result(system, folder, benchmark, model, settings)
+        model.release()
+    aligned = {s: r["alignment"] for s, r in results.items() if "alignment" in r}
+    if aligned:
+        plot_alignment(aligned, settings.output_folder / "alignment.png")
+    if not results:
+        raise FileNotFoundError(f"none of the system folders exists: {systems}")
+    paths = write_report(results, settings.output_folder)
+    logger.info("report written to %s", paths["markdown"])
+    return results
+
+
+def _result(system, folder, benchmark, model, settings):
+    """Loads a matching stored result, or computes and stores it."""
+    path = settings.output_folder / "results" / system / f"{benchmark.name}.json"
+    key = settings.resume_key(folder, benchmark)
+    if path.is_file():
+        stored = json.loads(path.read_text())
+        if stored.get("key") == key:
+            logger.info("%s / %s: reusing %s", system, benchmark.name, path)
+            return stored["result"]
+        logger.info(
+            "%s / %s: stored result was made with other settings; recomputing",
+            system,
+            benchmark.name,
+        )
+    result = benchmark.run(model.get(), system)
+    write_text_atomically(json.dumps({"key": key, "result": result}, indent=2) + "\n", path)
+    logger.info("%s / %s: %s", system, benchmark.name, _summary(result))
+    return result
+
+
+def _summary(result):
+    text = json.dumps(result)
+    return text if len(text) < 300 else text[:300] + "..."
+
+
+class _LazyModel:
+    """Loads a UnitLM folder on first use (never when all results are stored)."""
+
+    def __init__(self, folder, device, dtype, tokenizer):
+        self.folder, self.device, self.dtype = folder, device, dtype
+        self.tokenizer = tokenizer
+        self.lm = None
+
+    def get(self):
+        if self.lm is None:
+            torch_dtype = None if self.dtype is None else getattr(torch, self.dtype)
+            lm = UnitLM.load(self.folder, torch_dtype=torch_dtype)
+            if self.tokenizer is not None and (self.tokenizer.num_units != lm.vocab.num_units):
+                raise ValueError(
+                    f"{self.folder} models K={lm.vocab.num_units} units but the "
+                    f"tokenizer gives K={self.tokenizer.num_units}"
+                )
+            self.lm = lm.to(self.device).eval()
+        return self.lm
+
+    def release(self):
+        self.lm = None

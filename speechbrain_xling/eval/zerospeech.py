@@ -1,0 +1,346 @@
+"""sWUGGY (lexical) and sBLiMP (syntactic) in the ZeroSpeech 2021 layout.
+
+Layout, as the official toolkit reads it::
+
+    <root>/lexical/<split>/*.wav + gold.csv
+        filename,id,voice,frequency,word,phones,length,correct
+    <root>/syntactic/<split>/*.wav + gold.csv
+        filename,id,voice,type,subtype,correct,transcription
+
+``correct`` is 1 for the real word / grammatical sentence, 0 otherwise; a
+``filename`` names ``<filename>.wav`` in the same folder.
+
+Official protocol (``zerospeech-benchmarks``), reproduced exactly:
+
+* a pair counts 1 when the correct item scores higher, 0.5 on a tie, else 0;
+* lexical: every real word is paired with every nonce word of the same
+  ``(id, voice)``; pair outcomes are averaged per ``id`` (over voices), then
+  over ids;
+* syntactic: the k-th ``correct == 1`` row is paired with the k-th
+  ``correct == 0`` row in gold order (NOT by id: ids repeat across
+  subtypes); pair outcomes are averaged per ``(type, subtype, id)`` of the
+  correct row (over voices), then over these items.
+
+Submission files (``lexical/dev.txt``, ``syntactic/dev.txt``) have one line
+``<filename> <score>`` per gold row, no header, no extension.
+
+Authors
+ * speechbrain-xling authors 2026
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from speechbrain_xling.eval.files import (
+    BenchmarkFormatError,
+    read_csv_rows,
+    units_for_files,
+    write_text_atomically,
+)
+from speechbrain_xling.eval.scoring import pair_outcomes
+
+logger = logging.getLogger(__name__)
+
+LEXICAL = "lexical"
+SYNTACTIC = "syntactic"
+GOLD_COLUMNS = {
+    LEXICAL: ("filename", "id", "voice", "frequency", "word", "phones", "length", "correct"),
+    SYNTACTIC: ("filename", "id", "voice", "type", "subtype", "correct", "transcription"),
+}
+
+
+@dataclass
+class ZeroSpeechTask:
+    """The gold rows of one task and the pairs the official protocol forms.
+
+    Attributes
+    ----------
+    name : str
+        ``"lexical"`` (sWUGGY) or ``"syntactic"`` (sBLiMP).
+    gold_path : Path
+        The ``gold.csv`` read.
+    filenames : list of str
+        Gold ``filename`` column, in gold order.
+    wavs : list of Path
+        Audio file of each gold row.
+    correct_rows, wrong_rows : numpy.ndarray
+        Gold row index of the correct and the wrong item of each pair.
+    groups : list of tuple
+        Averaging key of each pair: ``(id,)`` (lexical) or
+        ``(type, subtype, id)`` (syntactic).
+    """
+
+    name: str
+    gold_path: Path
+    filenames: list
+    wavs: list
+    correct_rows: np.ndarray
+    wrong_rows: np.ndarray
+    groups: list
+
+
+def read_zerospeech(root, split="dev"):
+    """Reads the tasks present under a ZeroSpeech 2021 root.
+
+    Arguments
+    ---------
+    root : str or Path
+        Folder holding ``lexical/`` and/or ``syntactic/``.
+    split : str
+        ``"dev"`` or ``"test"``.
+
+    Returns
+    -------
+    dict
+        ``{"lexical": ZeroSpeechTask, "syntactic": ZeroSpeechTask}`` for the
+        tasks whose ``gold.csv`` exists (absent ones are logged).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> read_zerospeech(tempfile.mkdtemp())  # neither task present
+    {}
+    """
+    tasks = {}
+    for name, reader in ((LEXICAL, read_lexical), (SYNTACTIC, read_syntactic)):
+        if (Path(root) / name / split / "gold.csv").is_file():
+            tasks[name] = reader(root, split)
+        else:
+            logger.info("no %s/%s/gold.csv under %s: skipped", name, split, root)
+    return tasks
+
+
+def _read_gold(root, name, split):
+    """Checked gold rows of one task: columns, 0/1 labels, unique files, audio."""
+    folder = Path(root) / name / split
+    gold_path = folder / "gold.csv"
+    rows = read_csv_rows(gold_path, GOLD_COLUMNS[name])
+    first_line = {}
+    for line, row in rows:
+        if row["correct"].strip() not in ("0", "1"):
+            raise BenchmarkFormatError(
+                f"{gold_path}, line {line}: correct must be 0 or 1, got {row['correct']!r}"
+            )
+        filename = row["filename"]
+        if filename in first_line:
+            raise BenchmarkFormatError(
+                f"{gold_path}, line {line}: filename {filename!r} already on "
+                f"line {first_line[filename]}"
+            )
+        first_line[filename] = line
+        if not (folder / f"{filename}.wav").is_file():
+            raise FileNotFoundError(
+                f"{gold_path}, line {line}: audio file {folder / (filename + '.wav')} not found"
+            )
+    return gold_path, rows
+
+
+def _task(name, gold_path, rows, pairs, groups):
+    folder = gold_path.parent
+    filenames = [row["filename"] for _, row in rows]
+    return ZeroSpeechTask(
+        name=name,
+        gold_path=gold_path,
+        filenames=filenames,
+        wavs=[(folder / f"{filename}.wav").resolve() for filename in filenames],
+        correct_rows=np.array([pair[0] for pair in pairs], dtype=np.int64),
+        wrong_rows=np.array([pair[1] for pair in pairs], dtype=np.int64),
+        groups=groups,
+    )
+
+
+def read_lexical(root, split="dev"):
+    """sWUGGY: pairs every word with every nonce word of its ``(id, voice)``.
+
+    Raises ``BenchmarkFormatError`` when an ``(id, voice)`` lacks either its
+    real word or its nonce word(s) (the official scorer would silently drop
+    it).
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> folder = root / "lexical" / "dev"
+    >>> folder.mkdir(parents=True)
+    >>> gold = ["filename,id,voice,frequency,word,phones,length,correct",
+    ...         "a,1,v1,5,cat,k a t,3,1", "b,1,v1,5,cag,k a g,3,0"]
+    >>> _ = (folder / "gold.csv").write_text("\\n".join(gold) + "\\n")
+    >>> for name in "ab":
+    ...     _ = (folder / f"{name}.wav").write_bytes(b"")
+    >>> task = read_lexical(root)
+    >>> task.correct_rows.tolist(), task.wrong_rows.tolist(), task.groups
+    ([0], [1], [('1',)])
+    """
+    gold_path, rows = _read_gold(root, LEXICAL, split)
+    by_id_voice = defaultdict(lambda: ([], []))
+    for index, (_, row) in enumerate(rows):
+        words, nonce_words = by_id_voice[(row["id"], row["voice"])]
+        (words if row["correct"].strip() == "1" else nonce_words).append(index)
+    pairs, groups = [], []
+    for (item_id, voice), (words, nonce_words) in by_id_voice.items():
+        if not words or not nonce_words:
+            lines = [rows[index][0] for index in words + nonce_words]
+            raise BenchmarkFormatError(
+                f"{gold_path}: id {item_id!r} voice {voice!r} has {len(words)} "
+                f"real word(s) and {len(nonce_words)} nonce word(s) (lines "
+                f"{lines}); each (id, voice) needs both"
+            )
+        for word in words:
+            for nonce_word in nonce_words:
+                pairs.append((word, nonce_word))
+                groups.append((item_id,))
+    return _task(LEXICAL, gold_path, rows, pairs, groups)
+
+
+def read_syntactic(root, split="dev"):
+    """sBLiMP: pairs the k-th correct row with the k-th incorrect row.
+
+    Raises ``BenchmarkFormatError`` when the numbers of correct and
+    incorrect rows differ.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> folder = root / "syntactic" / "dev"
+    >>> folder.mkdir(parents=True)
+    >>> gold = ["filename,id,voice,type,subtype,correct,transcription",
+    ...         "a,0,v1,agr,s1,1,dogs bark", "b,0,v1,agr,s2,1,a dog barks",
+    ...         "c,0,v1,agr,s1,0,dogs barks", "d,0,v1,agr,s2,0,a dog bark"]
+    >>> _ = (folder / "gold.csv").write_text("\\n".join(gold) + "\\n")
+    >>> for name in "abcd":
+    ...     _ = (folder / f"{name}.wav").write_bytes(b"")
+    >>> task = read_syntactic(root)
+    >>> task.correct_rows.tolist(), task.wrong_rows.tolist()
+    ([0, 1], [2, 3])
+    >>> task.groups
+    [('agr', 's1', '0'), ('agr', 's2', '0')]
+    """
+    gold_path, rows = _read_gold(root, SYNTACTIC, split)
+    correct = [i for i, (_, row) in enumerate(rows) if row["correct"].strip() == "1"]
+    wrong = [i for i, (_, row) in enumerate(rows) if row["correct"].strip() == "0"]
+    if len(correct) != len(wrong):
+        raise BenchmarkFormatError(
+            f"{gold_path}: {len(correct)} correct rows but {len(wrong)} "
+            "incorrect rows; the k-th correct row is paired with the k-th "
+            "incorrect row, so the counts must match"
+        )
+    groups = [(rows[i][1]["type"], rows[i][1]["subtype"], rows[i][1]["id"]) for i in correct]
+    return _task(SYNTACTIC, gold_path, rows, list(zip(correct, wrong)), groups)
+
+
+def task_accuracy(task, scores):
+    """Official accuracy of a task from one score per gold row.
+
+    Arguments
+    ---------
+    task : ZeroSpeechTask
+        The pairs and their averaging groups.
+    scores : array-like of float
+        One score per gold row, in gold order (higher = more likely).
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (in [0, 1]: mean over groups of the mean pair outcome
+        per group), ``num_pairs``, ``num_groups``; syntactic results also
+        have ``by_type`` (mean over the groups of each type, as the official
+        ``by_type`` table).
+
+    Example
+    -------
+    >>> task = ZeroSpeechTask("lexical", Path("gold.csv"), ["a", "b", "c"],
+    ...     [], np.array([0, 0]), np.array([1, 2]), [("1",), ("2",)])
+    >>> task_accuracy(task, [-1.0, -2.0, -1.0])["accuracy"]
+    0.75
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.shape != (len(task.filenames),):
+        raise ValueError(f"{task.name}: expected {len(task.filenames)} scores, got {scores.shape}")
+    outcomes = pair_outcomes(scores[task.correct_rows], scores[task.wrong_rows])
+    per_group = defaultdict(list)
+    for group, outcome in zip(task.groups, outcomes):
+        per_group[group].append(outcome)
+    group_means = {group: float(np.mean(values)) for group, values in per_group.items()}
+    result = {
+        "accuracy": float(np.mean(list(group_means.values()))),
+        "num_pairs": len(outcomes),
+        "num_groups": len(group_means),
+    }
+    if task.name == SYNTACTIC:
+        per_type = defaultdict(list)
+        for (syntax_type, _, _), mean in group_means.items():
+            per_type[syntax_type].append(mean)
+        result["by_type"] = {
+            syntax_type: float(np.mean(means)) for syntax_type, means in sorted(per_type.items())
+        }
+    return result
+
+
+def write_submission(task, scores, path):
+    """Writes the official submission file: ``<filename> <score>`` per line.
+
+    Scores are written with ``repr`` so the file round-trips them exactly
+    (ties stay ties for the official scorer).
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "lexical" / "dev.txt"
+    >>> task = ZeroSpeechTask("lexical", Path("gold.csv"), ["a", "b"], [],
+    ...                       np.array([0]), np.array([1]), [("1",)])
+    >>> write_submission(task, [-1.5, -2.25], path)
+    >>> print(path.read_text(), end="")
+    a -1.5
+    b -2.25
+    """
+    lines = [
+        f"{filename} {float(score)!r}"
+        for filename, score in zip(task.filenames, scores, strict=True)
+    ]
+    write_text_atomically("\n".join(lines) + "\n", path)
+
+
+def evaluate_zerospeech_task(scorer, task, units_of, submission_path=None):
+    """Scores every gold item (no prompt) and applies the official protocol.
+
+    Arguments
+    ---------
+    scorer : LikelihoodScorer
+        Gives the score of each item.
+    task : ZeroSpeechTask
+        From :func:`read_zerospeech`.
+    units_of : callable
+        ``units_of(list_of_wav_paths) -> list of unit arrays``.
+    submission_path : str or Path, optional
+        Where to write the official submission file.
+
+    Returns
+    -------
+    dict
+        See :func:`task_accuracy`.
+
+    Example
+    -------
+    >>> from speechbrain_xling.eval.scoring import LikelihoodScorer
+    >>> from speechbrain_xling.model.unit_lm import UnitLM
+    >>> config = {"model_type": "llama", "hidden_size": 32,
+    ...           "intermediate_size": 64, "num_hidden_layers": 2,
+    ...           "num_attention_heads": 4, "num_key_value_heads": 2}
+    >>> lm = UnitLM.from_config(config, num_units=16)
+    >>> task = ZeroSpeechTask("lexical", Path("gold.csv"), ["w", "n"],
+    ...     [Path("w.wav"), Path("n.wav")], np.array([0]), np.array([1]), [("1",)])
+    >>> units = {"w.wav": [1, 2, 3], "n.wav": [1, 2, 3]}
+    >>> evaluate_zerospeech_task(LikelihoodScorer(lm), task,
+    ...                          lambda paths: [units[p.name] for p in paths])
+    {'accuracy': 0.5, 'num_pairs': 1, 'num_groups': 1}
+    """
+    units = units_for_files(units_of, task.wavs, scorer.lm.vocab.num_units)
+    scores = scorer.score([units[wav] for wav in task.wavs])
+    if submission_path is not None:
+        write_submission(task, scores, submission_path)
+    return task_accuracy(task, scores)

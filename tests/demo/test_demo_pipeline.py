@@ -1,0 +1,87 @@
+"""The embedded default end to end, in miniature: every report cell filled."""
+
+import json
+
+import pytest
+
+from speechbrain_xling.demo import parse_args, run_demo, summarize_seeds
+from speechbrain_xling.eval.report import COLUMNS
+
+TINY = [
+    "--train-stories",
+    "40",
+    "--valid-stories",
+    "4",
+    "--bench-items",
+    "8",
+    "--alignment-pairs",
+    "8",
+    "--step-scale",
+    "0.1",
+    "--tokens-per-step",
+    "512",
+    "--batch-size",
+    "2",
+    "--context-length",
+    "256",
+    "--hidden-size",
+    "32",
+    "--num-layers",
+    "1",
+    "--no-progress",
+]
+
+
+@pytest.mark.parametrize("units", ["phones", "kmeans"])
+def test_tiny_pipeline_fills_every_report_cell(tmp_path, units):
+    args = parse_args(
+        [
+            "--output-folder",
+            str(tmp_path),
+            "--units",
+            units,
+            "--kmeans-units",
+            "16",
+            "--kmeans-sample-hours",
+            "0.01",
+            *TINY,
+        ]
+    )
+    run_folder = run_demo(args)
+    report = json.loads((run_folder / "report.json").read_text())
+    systems = [row["system"] for row in report["rows"]]
+    assert systems == [
+        "random",
+        "Baseline EN",
+        "Cross-lingual Interleaving",
+        "Cross-lingual Interleaving + EN+FR Fine-Tuning",
+        "Baseline EN+FR",
+        "Baseline FR",
+    ]
+    for row in report["rows"][1:]:
+        for column in COLUMNS:
+            assert row[column.label]["mean"] is not None, (row["system"], column.label)
+    markdown = (run_folder / "report.md").read_text()
+    assert ("Phone topline, not textless" in markdown) == (units == "phones")
+
+    # Matched budgets: stage 1 + 3 (EN+FR fine-tuning) and the EN+FR baseline
+    # saw the same number of tokens.
+    def tokens(stage):
+        summary = run_folder / "seed_0" / stage / "training_summary.json"
+        return sum(json.loads(summary.read_text())["measured_tokens"].values())
+
+    assert tokens("stage2_interleave") + tokens("stage3_bilingual_ft") == tokens("baseline_en_fr")
+    # A second run finds every step done and gives the same report.
+    assert json.loads((run_demo(args) / "report.json").read_text()) == report
+
+
+def test_seed_summary_is_mean_and_std_of_the_seed_reports(tmp_path):
+    def rows(value):
+        row = {"system": "A", **{c.label: None for c in COLUMNS}}
+        row["sTC EN"] = value
+        return [row]
+
+    summarize_seeds([rows(60.0), rows(70.0), rows(80.0)], tmp_path)
+    cell = json.loads((tmp_path / "report.json").read_text())["rows"][0]["sTC EN"]
+    assert cell == {"mean": 70.0, "std": 10.0, "n": 3}
+    assert "70.0 ± 10.0" in (tmp_path / "report.md").read_text()
