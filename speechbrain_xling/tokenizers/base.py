@@ -57,6 +57,4 @@ class UnitTokenizer(ABC):
 
     def decode(self, units):
         """Units -> waveform, for tokenisers that have a decoder."""
-        raise NotImplementedError(
-            f"{type(self).__name__} cannot turn units back into audio"
-        )
+        raise NotImplementedError(f"{type(self).__name__} cannot turn units back into audio")

@@ -1,0 +1,475 @@
+"""K-means units over spectral features: a small, self-contained tokeniser.
+
+Features are SpeechBrain log-Mel filterbanks (or MFCCs, their DCT) at 100 Hz,
+optionally with deltas, mean/variance normalised (per utterance or with
+global statistics from the fitting sample), then averaged over
+non-overlapping windows down to ``frame_rate``. Each pooled frame is
+assigned to its nearest centroid (squared Euclidean distance). The centroids
+come from k-means (k-means++ initialisation and Lloyd iterations in torch,
+seeded: the same data and seed give the same centroids) on a random sample
+of the corpus.
+
+With ``dedup=True`` consecutive repeated units are merged into one, so a
+sequence no longer has a fixed rate: :attr:`frame_rate` is then the rate
+before deduplication (an upper bound on units per second); ``describe()``
+says so.
+
+The log-Mel energies are ``10 log10(max(power, 1e-10))`` without
+SpeechBrain's ``top_db`` clipping: that clipping depends on the loudest frame
+of the padded row, which would let padding change a row's features.
+
+Authors
+ * speechbrain-xling authors 2026
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from speechbrain.processing.features import (
+    DCT,
+    STFT,
+    Deltas,
+    Filterbank,
+    spectral_magnitude,
+)
+
+from speechbrain_xling.corpora.files import atomic_path
+from speechbrain_xling.prepare.manifest import (
+    audio_segment,
+    file_sha256,
+    read_manifest,
+)
+from speechbrain_xling.tokenizers.audio import (
+    AudioReader,
+    audio_duration,
+    check_batch,
+    pad_batch,
+)
+from speechbrain_xling.tokenizers.base import UnitTokenizer
+
+FILE_FORMAT = "sbx-kmeans-tokenizer-1"
+FEATURE_RATE = 100  # frames per second of the filterbank (10 ms hop)
+
+
+def _squared_distances(points, centroids):
+    """``[N, D] x [K, D] -> [N, K]`` squared Euclidean distances."""
+    return (
+        points.pow(2).sum(1, keepdim=True)
+        - 2 * points @ centroids.T
+        + centroids.pow(2).sum(1)[None, :]
+    )
+
+
+def _nearest(points, centroids, chunk=65536):
+    """Index of the nearest centroid of every point (chunked over points)."""
+    return torch.cat(
+        [
+            _squared_distances(points[i : i + chunk], centroids).argmin(1)
+            for i in range(0, len(points), chunk)
+        ]
+    )
+
+
+def kmeans(points, num_clusters, iterations=25, seed=0):
+    """K-means: k-means++ initialisation, then Lloyd iterations.
+
+    Stops early when no assignment changes. A cluster that loses all its
+    points keeps its previous centroid.
+
+    Arguments
+    ---------
+    points : torch.Tensor
+        ``[N, D]`` float points, ``N >= num_clusters``.
+    num_clusters : int
+        K.
+    iterations : int
+        Maximum number of Lloyd iterations.
+    seed : int
+        Seed of the k-means++ sampling (results are deterministic).
+
+    Returns
+    -------
+    torch.Tensor
+        ``[K, D]`` centroids.
+
+    Example
+    -------
+    >>> points = torch.cat([torch.randn(50, 2) * 0.1, torch.randn(50, 2) * 0.1 + 5])
+    >>> centroids = kmeans(points, 2, seed=0)
+    >>> sorted(centroids.round().abs().sum(1).tolist())
+    [0.0, 10.0]
+    """
+    points = points.float()
+    if len(points) < num_clusters:
+        raise ValueError(
+            f"k-means needs at least num_clusters={num_clusters} points, got "
+            f"{len(points)}; fit on more audio (sample_hours) or use fewer units"
+        )
+    generator = torch.Generator(device="cpu").manual_seed(seed)
+    first = torch.randint(len(points), (1,), generator=generator).item()
+    chosen = [first]
+    closest = _squared_distances(points, points[first : first + 1])[:, 0].clamp_min(0)
+    for _ in range(1, num_clusters):
+        weights = closest.cpu().double()
+        if weights.sum() <= 0:  # fewer distinct points than clusters
+            weights = torch.ones_like(weights)
+        index = torch.multinomial(weights, 1, generator=generator).item()
+        chosen.append(index)
+        distance = _squared_distances(points, points[index : index + 1])[:, 0]
+        closest = torch.minimum(closest, distance.clamp_min(0))
+    centroids = points[chosen].clone()
+    assignment = None
+    for _ in range(iterations):
+        new_assignment = _nearest(points, centroids)
+        if assignment is not None and torch.equal(new_assignment, assignment):
+            break
+        assignment = new_assignment
+        sums = torch.zeros_like(centroids).index_add_(0, assignment, points)
+        counts = torch.bincount(assignment, minlength=num_clusters)
+        filled = counts > 0
+        centroids[filled] = sums[filled] / counts[filled, None].to(points.dtype)
+    return centroids
+
+
+class KMeansTokenizer(UnitTokenizer):
+    """K-means units over pooled filterbank or MFCC features.
+
+    Arguments
+    ---------
+    features : str
+        ``"fbank"`` (log-Mel) or ``"mfcc"``.
+    n_mels : int
+        Mel bands.
+    n_mfcc : int
+        Cepstral coefficients kept (``features="mfcc"`` only).
+    deltas : bool
+        Append first and second time derivatives (3x the dimension).
+    cmvn : str
+        ``"utterance"`` (each utterance's own mean/std), ``"global"`` (mean
+        and std of the fitting sample, stored with the centroids) or
+        ``"none"``.
+    frame_rate : float
+        Units per second; 100 / frame_rate must be an integer (the number of
+        10 ms feature frames averaged into one).
+    sample_rate : int
+        Rate the audio is read at (Hz).
+    dedup : bool
+        Merge consecutive repeated units (see the module docstring).
+    device : str or torch.device
+        Where features and distances are computed.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> tokenizer = KMeansTokenizer(frame_rate=50.0)
+    >>> wavs = [torch.randn(16000), torch.randn(8000)]
+    >>> _ = tokenizer.fit(wavs, num_units=4, seed=0)
+    >>> units = tokenizer.encode(*pad_batch(wavs))
+    >>> [len(u) for u in units], int(max(u.max() for u in units)) < 4
+    ([51, 26], True)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "km.npz"
+    >>> tokenizer.save(path)
+    >>> reloaded = KMeansTokenizer.load(path)
+    >>> all((a == b).all() for a, b in zip(reloaded.encode(*pad_batch(wavs)), units))
+    True
+    """
+
+    def __init__(
+        self,
+        features="fbank",
+        n_mels=40,
+        n_mfcc=13,
+        deltas=False,
+        cmvn="utterance",
+        frame_rate=25.0,
+        sample_rate=16000,
+        dedup=False,
+        device="cpu",
+    ):
+        if features not in ("fbank", "mfcc"):
+            raise ValueError(f"features must be 'fbank' or 'mfcc', got {features!r}")
+        if cmvn not in ("utterance", "global", "none"):
+            raise ValueError(f"cmvn must be 'utterance', 'global' or 'none', got {cmvn!r}")
+        pool = FEATURE_RATE / frame_rate
+        if pool < 1 or pool != round(pool):
+            raise ValueError(
+                f"frame_rate must be {FEATURE_RATE} Hz divided by an integer, got {frame_rate}"
+            )
+        self.settings = {
+            "features": features,
+            "n_mels": int(n_mels),
+            "n_mfcc": int(n_mfcc) if features == "mfcc" else None,
+            "deltas": bool(deltas),
+            "cmvn": cmvn,
+            "frame_rate": float(frame_rate),
+            "sample_rate": int(sample_rate),
+            "dedup": bool(dedup),
+        }
+        self.frame_rate = float(frame_rate)
+        self.sample_rate = int(sample_rate)
+        self.device = torch.device(device)
+        self.num_units = None
+        self.centroids = None
+        self.cmvn_stats = None
+        self.fit_info = None
+        self._pool = round(pool)
+        n_fft = round(sample_rate * 0.025)  # 25 ms windows
+        self._stft = STFT(sample_rate=sample_rate, n_fft=n_fft, hop_length=1000 / FEATURE_RATE)
+        self._filterbank = Filterbank(
+            sample_rate=sample_rate,
+            n_fft=n_fft,
+            n_mels=n_mels,
+            f_max=sample_rate // 2,
+            log_mel=False,
+        ).to(self.device)
+        self._dct = (
+            DCT(input_size=n_mels, n_out=n_mfcc).to(self.device) if features == "mfcc" else None
+        )
+        dim = n_mfcc if features == "mfcc" else n_mels
+        self._deltas = Deltas(input_size=dim) if deltas else None
+
+    def _features(self, wavs, lengths):
+        """Per-row features before normalisation: list of ``[frames, dim]``."""
+        lengths = check_batch(wavs, lengths)
+        valid = torch.arange(wavs.shape[1])[None, :] < lengths[:, None]
+        wavs = (wavs.cpu().float() * valid).to(self.device)
+        power = self._filterbank(spectral_magnitude(self._stft(wavs)))
+        feats = 10 * torch.log10(power.clamp_min(1e-10))
+        if self._dct is not None:
+            feats = self._dct(feats)
+        rows = []
+        for row, length in zip(feats, lengths.tolist()):
+            row = row[: 1 + length // self._stft.hop_length]
+            if self._deltas is not None:
+                delta = self._deltas(row[None])
+                row = torch.cat([row[None], delta, self._deltas(delta)], dim=2)[0]
+            rows.append(row)
+        return rows
+
+    def _normalise_and_pool(self, row):
+        """CMVN then average over windows of ``100 / frame_rate`` frames."""
+        if self.settings["cmvn"] == "utterance":
+            row = (row - row.mean(0)) / row.std(0, unbiased=False).clamp_min(1e-5)
+        elif self.settings["cmvn"] == "global":
+            mean, std = self.cmvn_stats
+            row = (row - mean) / std
+        pooled = torch.nn.functional.avg_pool1d(row.T[None], self._pool, self._pool, ceil_mode=True)
+        return pooled[0].T
+
+    @torch.no_grad()
+    def encode(self, wavs, lengths):
+        """Encodes a padded batch; see :meth:`UnitTokenizer.encode`.
+
+        Each row of ``n`` samples gives ``ceil((1 + n // hop) / pool)`` units
+        (fewer with ``dedup``), hop = 10 ms, pool = 100 / frame_rate.
+        """
+        if self.centroids is None:
+            raise RuntimeError(
+                "KMeansTokenizer is not fitted: call fit() or KMeansTokenizer.load()"
+            )
+        units = []
+        for row in self._features(wavs, lengths):
+            ids = _nearest(self._normalise_and_pool(row), self.centroids)
+            ids = ids.cpu().numpy()
+            if self.settings["dedup"] and len(ids):
+                ids = ids[np.concatenate([[True], ids[1:] != ids[:-1]])]
+            units.append(ids)
+        return units
+
+    def _sample(self, source, sample_hours, seed):
+        """Random audio items (path or waveform, segment) of ``sample_hours``."""
+        if isinstance(source, (str, Path)):
+            rows = read_manifest(source)
+            items = [(row["wav"], audio_segment(row)) for row in rows]
+            durations = [row["duration"] for row in rows]
+        else:
+            items = [(item, (0.0, None)) for item in source]
+            durations = [
+                len(item) / self.sample_rate
+                if isinstance(item, torch.Tensor)
+                else audio_duration(item)
+                for item in source
+            ]
+        order = np.random.default_rng(seed).permutation(len(items))
+        chosen, total = [], 0.0
+        for index in order:
+            if total >= sample_hours * 3600:
+                break
+            chosen.append(items[index])
+            total += durations[index]
+        return chosen
+
+    @torch.no_grad()
+    def fit(
+        self,
+        source,
+        num_units,
+        sample_hours=1.0,
+        seed=0,
+        iterations=25,
+        batch_seconds=60.0,
+    ):
+        """Fits the centroids (and global CMVN statistics) on a random sample.
+
+        Arguments
+        ---------
+        source : str, Path or list
+            A manifest CSV, or a list of audio paths or 1-D waveforms (at
+            :attr:`sample_rate`).
+        num_units : int
+            K.
+        sample_hours : float
+            Hours of audio drawn at random (whole utterances, seeded).
+        seed : int
+            Seed of the sample and of k-means.
+        iterations : int
+            Maximum Lloyd iterations.
+        batch_seconds : float
+            Audio per feature-extraction batch.
+
+        Returns
+        -------
+        KMeansTokenizer
+            ``self``, fitted.
+        """
+        reader = AudioReader(self.sample_rate)
+        rows, batch, batch_samples = [], [], 0
+        for item, segment in self._sample(source, sample_hours, seed):
+            wav = item if isinstance(item, torch.Tensor) else reader(item, *segment)
+            batch.append(wav)
+            batch_samples += len(wav)
+            if batch_samples >= batch_seconds * self.sample_rate:
+                rows += self._features(*pad_batch(batch))
+                batch, batch_samples = [], 0
+        if batch:
+            rows += self._features(*pad_batch(batch))
+        if self.settings["cmvn"] == "global":
+            frames = torch.cat(rows)
+            self.cmvn_stats = (
+                frames.mean(0),
+                frames.std(0, unbiased=False).clamp_min(1e-5),
+            )
+        points = torch.cat([self._normalise_and_pool(row) for row in rows])
+        self.centroids = kmeans(points, num_units, iterations=iterations, seed=seed)
+        self.num_units = int(num_units)
+        self.fit_info = {
+            "source_sha256": (file_sha256(source) if isinstance(source, (str, Path)) else None),
+            "sample_hours": float(sample_hours),
+            "seed": int(seed),
+            "iterations": int(iterations),
+            "num_utterances": len(rows),
+            "num_frames": len(points),
+        }
+        return self
+
+    def _arrays(self):
+        arrays = {"centroids": self.centroids.cpu().numpy()}
+        if self.cmvn_stats is not None:
+            arrays["cmvn_mean"] = self.cmvn_stats[0].cpu().numpy()
+            arrays["cmvn_std"] = self.cmvn_stats[1].cpu().numpy()
+        return arrays
+
+    def save(self, path):
+        """Writes centroids, CMVN statistics and settings to an ``.npz`` file.
+
+        The file is written under a temporary name and moved into place, so
+        a reader never sees a partial file.
+        """
+        if self.centroids is None:
+            raise RuntimeError("nothing to save: the tokenizer is not fitted")
+        meta = {"format": FILE_FORMAT, "settings": self.settings, "fit": self.fit_info}
+        with atomic_path(path) as tmp_path, open(tmp_path, "wb") as handle:
+            np.savez(handle, meta=np.array(json.dumps(meta)), **self._arrays())
+
+    @classmethod
+    def load(cls, path, device="cpu"):
+        """Reads a tokenizer written by :meth:`save`."""
+        with np.load(path) as data:
+            meta = json.loads(str(data["meta"]))
+            if meta.get("format") != FILE_FORMAT:
+                raise ValueError(f"{path}: not a {FILE_FORMAT} file")
+            arrays = {name: torch.from_numpy(data[name]) for name in data.files if name != "meta"}
+        settings = dict(meta["settings"])
+        if settings["n_mfcc"] is None:
+            del settings["n_mfcc"]
+        tokenizer = cls(device=device, **settings)
+        tokenizer.centroids = arrays["centroids"].to(tokenizer.device)
+        tokenizer.num_units = len(tokenizer.centroids)
+        if "cmvn_mean" in arrays:
+            tokenizer.cmvn_stats = (
+                arrays["cmvn_mean"].to(tokenizer.device),
+                arrays["cmvn_std"].to(tokenizer.device),
+            )
+        tokenizer.fit_info = meta["fit"]
+        return tokenizer
+
+    @classmethod
+    def fit_or_load(
+        cls,
+        path,
+        manifest,
+        num_units,
+        sample_hours=1.0,
+        seed=0,
+        iterations=25,
+        device="cpu",
+        **settings,
+    ):
+        """Loads ``path`` if it exists, else fits on ``manifest`` and saves it.
+
+        A saved tokenizer is reused only if its settings, K and fit options
+        (seed, sample hours, iterations, manifest hash) are the requested
+        ones; otherwise a ``ValueError`` lists the differences. Meant to be
+        run with ``run_on_main`` first, then on every process.
+        """
+        requested = cls(device=device, **settings)
+        if not Path(path).exists():
+            requested.fit(manifest, num_units, sample_hours, seed, iterations)
+            requested.save(path)
+            return requested
+        saved = cls.load(path, device=device)
+        expected = {
+            **requested.settings,
+            "num_units": int(num_units),
+            "source_sha256": file_sha256(manifest),
+            "sample_hours": float(sample_hours),
+            "seed": int(seed),
+            "iterations": int(iterations),
+        }
+        found = {**saved.settings, **saved.fit_info, "num_units": saved.num_units}
+        differences = {
+            key: (found.get(key), value)
+            for key, value in expected.items()
+            if found.get(key) != value
+        }
+        if differences:
+            raise ValueError(
+                f"{path} was fitted with other options ((saved, requested): "
+                f"{differences}); delete it or choose another path"
+            )
+        return saved
+
+    def describe(self):
+        """Settings, K and a hash of the centroids (and CMVN statistics)."""
+        centroids_sha256 = None
+        if self.centroids is not None:
+            digest = hashlib.sha256()
+            for name, array in sorted(self._arrays().items()):
+                digest.update(name.encode())
+                digest.update(np.ascontiguousarray(array).tobytes())
+            centroids_sha256 = digest.hexdigest()
+        return {
+            "name": "kmeans",
+            **self.settings,
+            "num_units": self.num_units,
+            "frame_rate_meaning": (
+                "frames per second before deduplication (upper bound)"
+                if self.settings["dedup"]
+                else "units per second"
+            ),
+            "centroids_sha256": centroids_sha256,
+            "fit": self.fit_info,
+        }

@@ -1,0 +1,373 @@
+"""Tokenising a manifest into a unit store, and benchmark files into a cache.
+
+:func:`tokenize_manifest` reads a manifest (see
+:mod:`speechbrain_xling.prepare.manifest`), sorts its rows by duration
+(longest first, ties by ID), cuts the sorted list into parts of
+``rows_per_part`` rows and writes each part of the unit store atomically.
+Inside a part, rows are batched so that a batch holds at most
+``batch_seconds`` of padded audio. A restarted run skips the parts that
+exist, so a killed run resumes where it stopped; under ``torchrun`` rank
+``r`` of ``w`` takes the parts ``k`` with ``k % w == r`` and the main rank
+writes the header once all parts exist.
+
+Bad audio raises an error naming the manifest line, ID and file
+(``on_error="error"``) or is skipped and counted (``on_error="skip"``). Each
+part records its skips, down-mixes and resamplings in
+``part_XXXXX.summary.json`` (written before the part becomes visible); the
+main rank merges them into ``tokenize_summary.json``.
+
+The run's plan (manifest hash, tokeniser description, ``rows_per_part``) is
+stored in ``tokenize_plan.json``; resuming into a folder made with another
+plan is refused, so parts of different runs never mix.
+
+:func:`tokenize_files` tokenises a list of audio files (e.g. benchmark
+items) with an on-disk cache keyed by the tokeniser's description and each
+file's path, size and modification time.
+
+Authors
+ * speechbrain-xling authors 2026
+"""
+
+import collections
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from speechbrain.utils.distributed import ddp_barrier
+from speechbrain.utils.logger import get_logger
+from tqdm import tqdm
+
+from speechbrain_xling.corpora.files import atomic_path
+from speechbrain_xling.data.unit_store import (
+    HEADER_FILE,
+    UnitStoreWriter,
+    write_json_atomically,
+)
+from speechbrain_xling.prepare.manifest import audio_segment, file_sha256, read_manifest
+from speechbrain_xling.tokenizers.audio import (
+    AudioError,
+    AudioReader,
+    audio_duration,
+    pad_batch,
+)
+
+logger = get_logger(__name__)
+
+PLAN_FILE = "tokenize_plan.json"
+SUMMARY_FILE = "tokenize_summary.json"
+_BAR_FORMAT = (
+    "{desc}: {percentage:3.0f}%|{bar}| {n:.3f}/{total:.3f} h [{elapsed}<{remaining}, {rate_fmt}]"
+)
+
+
+def _batches(rows, batch_seconds):
+    """Consecutive runs of duration-sorted rows with at most ``batch_seconds``
+    of padded audio (always at least one row)."""
+    batch, longest = [], 0.0
+    for row in rows:
+        longest = max(longest, row["duration"])
+        if batch and longest * (len(batch) + 1) > batch_seconds:
+            yield batch
+            batch, longest = [], row["duration"]
+        batch.append(row)
+    if batch:
+        yield batch
+
+
+def _summary_path(folder, part_id):
+    return Path(folder) / f"part_{part_id:05d}.summary.json"
+
+
+def _check_plan(folder, plan):
+    """Stores the plan, or checks that an existing folder has the same one."""
+    path = Path(folder) / PLAN_FILE
+    if path.exists():
+        with open(path) as handle:
+            found = json.load(handle)
+        if found != plan:
+            changed = sorted(k for k in plan if found.get(k) != plan[k])
+            raise RuntimeError(
+                f"{folder} holds (part of) a unit store made with another "
+                f"{', '.join(changed)}; use a new store folder or delete this one"
+            )
+    else:
+        write_json_atomically(plan, path)
+
+
+def _tokenize_part(part, rows, tokenizer, reader, batch_seconds, on_error, bar, manifest):
+    """Tokenises the rows of one part into ``part``; returns its summary."""
+    skipped = []
+    counts_before = collections.Counter(reader.counts)
+    for batch in _batches(rows, batch_seconds):
+        wavs, kept = [], []
+        for row in batch:
+            try:
+                wavs.append(reader(row["wav"], *audio_segment(row)))
+                kept.append(row)
+            except AudioError as error:
+                if on_error == "error":
+                    where = f"{manifest} line {row['line']} (ID {row['ID']!r})"
+                    raise AudioError(
+                        error.path, error.reason, error.detail, context=where
+                    ) from error
+                skipped.append(
+                    {
+                        "ID": row["ID"],
+                        "line": row["line"],
+                        "wav": row["wav"],
+                        "reason": error.reason,
+                        "message": str(error),
+                    }
+                )
+        if kept:
+            units = tokenizer.encode(*pad_batch(wavs))
+            if len(units) != len(kept):
+                raise RuntimeError(
+                    f"{type(tokenizer).__name__}.encode returned {len(units)} unit "
+                    f"sequences for a batch of {len(kept)}"
+                )
+            for row, row_units in zip(kept, units):
+                part.add(
+                    row["ID"],
+                    row_units,
+                    story_id=row["story_id"],
+                    sent_idx=row["sent_idx"],
+                    lang=row["lang"],
+                    speaker=row["speaker"],
+                )
+        bar.update(sum(row["duration"] for row in batch) / 3600)
+    return {
+        "rows": len(rows) - len(skipped),
+        "skipped": skipped,
+        "audio": dict(reader.counts - counts_before),
+    }
+
+
+def _merge_summaries(folder, num_parts, header):
+    """Merges the per-part summaries into ``tokenize_summary.json``."""
+    skipped, audio = [], collections.Counter()
+    for part_id in range(num_parts):
+        with open(_summary_path(folder, part_id)) as handle:
+            part = json.load(handle)
+        skipped += part["skipped"]
+        audio.update(part["audio"])
+    summary = {
+        "rows_written": header["rows"],
+        "units_written": header["units"],
+        "rows_skipped": len(skipped),
+        "skipped_by_reason": dict(collections.Counter(s["reason"] for s in skipped)),
+        "audio_downmixed": audio["downmixed"],
+        "audio_resampled": audio["resampled"],
+        "skipped": sorted(skipped, key=lambda s: s["line"]),
+    }
+    write_json_atomically(summary, Path(folder) / SUMMARY_FILE)
+    return summary
+
+
+def tokenize_manifest(
+    manifest_csv,
+    tokenizer,
+    store_folder,
+    rows_per_part=10000,
+    batch_seconds=120.0,
+    on_error="error",
+    rank=0,
+    world_size=1,
+    progress=True,
+):
+    """Tokenises every row of a manifest into a unit store (resumable).
+
+    Arguments
+    ---------
+    manifest_csv : str or Path
+        The manifest (columns ``ID,story_id,sent_idx,lang,wav,duration,
+        speaker``, optional ``start``).
+    tokenizer : UnitTokenizer
+        Any tokeniser (:class:`~speechbrain_xling.tokenizers.mimi.MimiTokenizer`,
+        :class:`~speechbrain_xling.tokenizers.kmeans.KMeansTokenizer`).
+    store_folder : str or Path
+        Output unit store folder.
+    rows_per_part : int
+        Rows per store part: the unit of resumption and of work sharing
+        between ranks.
+    batch_seconds : float
+        Most padded audio per ``encode`` call (a longer row is encoded alone).
+    on_error : str
+        ``"error"``: stop at the first bad audio file, naming its manifest
+        line, ID and file. ``"skip"``: leave such rows out, counted by cause
+        in the summary.
+    rank, world_size : int
+        This process's share of the parts under DDP (``torchrun``): parts
+        ``k`` with ``k % world_size == rank``.
+    progress : bool
+        Show a progress bar (hours of audio, hours per second).
+
+    Returns
+    -------
+    dict
+        The unit store header (also on ranks other than the main one).
+
+    Example
+    -------
+    >>> import tempfile, pathlib, numpy, soundfile
+    >>> from speechbrain_xling.data.unit_store import UnitStore
+    >>> from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> lines = ["ID,story_id,sent_idx,lang,wav,duration,speaker"]
+    >>> for i in range(3):
+    ...     soundfile.write(folder / f"{i}.wav", numpy.random.randn(8000 * (i + 1)), 16000)
+    ...     lines.append(f"s_en_{i},s,{i},en,{i}.wav,{0.5 * (i + 1)},v1")
+    >>> _ = (folder / "m.csv").write_text("\\n".join(lines) + "\\n")
+    >>> tokenizer = KMeansTokenizer().fit(folder / "m.csv", num_units=4)
+    >>> header = tokenize_manifest(folder / "m.csv", tokenizer, folder / "store",
+    ...                            rows_per_part=2, progress=False)
+    >>> header["rows"], len(header["parts"])
+    (3, 2)
+    >>> UnitStore(folder / "store").ids.tolist()
+    ['s_en_2', 's_en_1', 's_en_0']
+    """
+    if on_error not in ("error", "skip"):
+        raise ValueError(f"on_error must be 'error' or 'skip', got {on_error!r}")
+    if not 0 <= rank < world_size:
+        raise ValueError(f"rank {rank} is not in [0, world_size={world_size})")
+    rows = sorted(read_manifest(manifest_csv), key=lambda r: (-r["duration"], r["ID"]))
+    parts = [rows[i : i + rows_per_part] for i in range(0, len(rows), rows_per_part)]
+    description = tokenizer.describe()
+    plan = {
+        "manifest_sha256": file_sha256(manifest_csv),
+        "tokenizer": description,
+        "rows_per_part": int(rows_per_part),
+        "num_parts": len(parts),
+    }
+    folder = Path(store_folder)
+    writer = UnitStoreWriter(
+        folder,
+        tokenizer.num_units,
+        tokenizer.frame_rate,
+        tokenizer=description,
+        source_hash=plan["manifest_sha256"],
+    )
+    _check_plan(folder, plan)
+    header_path = folder / HEADER_FILE
+    if not header_path.exists():
+        todo = [k for k in range(rank, len(parts), world_size) if not writer.part_exists(k)]
+        reader = AudioReader(tokenizer.sample_rate)
+        bar = tqdm(
+            total=sum(r["duration"] for k in todo for r in parts[k]) / 3600,
+            desc=f"tokenise (rank {rank})",
+            bar_format=_BAR_FORMAT,
+            unit="h",
+            disable=not progress,
+        )
+        with bar:
+            for part_id in todo:
+                with writer.part(part_id) as part:
+                    summary = _tokenize_part(
+                        part,
+                        parts[part_id],
+                        tokenizer,
+                        reader,
+                        batch_seconds,
+                        on_error,
+                        bar,
+                        manifest_csv,
+                    )
+                    write_json_atomically(summary, _summary_path(folder, part_id))
+        ddp_barrier()  # no-op unless torch.distributed is initialised
+        if rank == 0:
+            header = writer.finalize(num_parts=len(parts))
+            summary = _merge_summaries(folder, len(parts), header)
+            logger.info(
+                f"Tokenised {summary['rows_written']} rows "
+                f"({summary['units_written']} units) into {folder}; skipped "
+                f"{summary['rows_skipped']} {summary['skipped_by_reason']}; "
+                f"down-mixed {summary['audio_downmixed']}, resampled "
+                f"{summary['audio_resampled']} (details: {SUMMARY_FILE})"
+            )
+        ddp_barrier()
+    with open(header_path) as handle:
+        header = json.load(handle)
+    if header["rows"] == 0:
+        raise RuntimeError(f"every row of {manifest_csv} was skipped; see {folder / SUMMARY_FILE}")
+    return header
+
+
+def _cache_key(description_hash, path):
+    stat = os.stat(path)
+    key = f"{description_hash}|{Path(path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def tokenize_files(tokenizer, wav_paths, cache_folder=None, batch_seconds=60.0, progress=True):
+    """Tokenises audio files, reusing cached units when available.
+
+    Arguments
+    ---------
+    tokenizer : UnitTokenizer
+        The tokeniser.
+    wav_paths : list of str or Path
+        Audio files (any rate and channel count).
+    cache_folder : str or Path, optional
+        Folder of cached units (``<key>.npy``), keyed by the tokeniser's
+        ``describe()``, the file's absolute path, size and modification
+        time; ``None`` disables caching.
+    batch_seconds : float
+        Most padded audio per ``encode`` call.
+    progress : bool
+        Show a progress bar over the files to tokenise.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Units of each file, in the order of ``wav_paths``.
+
+    Raises
+    ------
+    AudioError
+        For a missing, unreadable, empty or non-finite file (named).
+
+    Example
+    -------
+    >>> import tempfile, pathlib, numpy, soundfile
+    >>> from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> paths = [folder / "a.wav", folder / "b.wav"]
+    >>> for i, path in enumerate(paths):
+    ...     soundfile.write(path, numpy.random.randn(4000 * (i + 1)), 16000)
+    >>> tokenizer = KMeansTokenizer().fit(paths, num_units=3)
+    >>> units = tokenize_files(tokenizer, paths, folder / "cache", progress=False)
+    >>> [len(u) for u in units], len(list((folder / "cache").glob("*.npy")))
+    ([7, 13], 2)
+    """
+    description = json.dumps(tokenizer.describe(), sort_keys=True)
+    description_hash = hashlib.sha256(description.encode()).hexdigest()
+    reader = AudioReader(tokenizer.sample_rate)
+    results = [None] * len(wav_paths)
+    cache_paths = [None] * len(wav_paths)
+    if cache_folder is not None:
+        cache_folder = Path(cache_folder)
+        cache_folder.mkdir(parents=True, exist_ok=True)
+        for index, path in enumerate(wav_paths):
+            if not Path(path).is_file():
+                raise AudioError(path, "missing", "audio file not found")
+            cache_paths[index] = cache_folder / f"{_cache_key(description_hash, path)}.npy"
+            if cache_paths[index].exists():
+                results[index] = np.load(cache_paths[index])
+    todo = [
+        {"index": index, "wav": str(path), "duration": audio_duration(path)}
+        for index, path in enumerate(wav_paths)
+        if results[index] is None
+    ]
+    todo.sort(key=lambda item: -item["duration"])
+    with tqdm(total=len(todo), desc="tokenise files", unit="file", disable=not progress) as bar:
+        for batch in _batches(todo, batch_seconds):
+            wavs = [reader(item["wav"]) for item in batch]
+            for item, units in zip(batch, tokenizer.encode(*pad_batch(wavs))):
+                results[item["index"]] = units
+                if cache_paths[item["index"]] is not None:
+                    with atomic_path(cache_paths[item["index"]]) as tmp_path:
+                        np.save(tmp_path, units)
+            bar.update(len(batch))
+    return results
