@@ -36,9 +36,9 @@ from pathlib import Path
 import speechbrain as sb
 from hyperpyyaml import load_hyperpyyaml
 
+from speechbrain_xling.atomic import write_json_atomically, write_text_atomically
 from speechbrain_xling.corpora import build_mini_corpus
-from speechbrain_xling.data.unit_store import HEADER_FILE, write_json_atomically
-from speechbrain_xling.eval.files import write_text_atomically
+from speechbrain_xling.data.unit_store import HEADER_FILE
 from speechbrain_xling.eval.report import COLUMNS, MISSING_MARK
 from speechbrain_xling.eval.run import evaluate_systems
 from speechbrain_xling.training import FINAL_MODEL, run_training

@@ -15,12 +15,13 @@ from pathlib import Path
 from speechbrain.utils.distributed import if_main_process, run_on_main
 from torch.utils.data import DataLoader
 
+from speechbrain_xling.atomic import write_json_atomically
 from speechbrain_xling.brain import SLMBrain, gradient_accumulation
 from speechbrain_xling.budget import stage_budget
 from speechbrain_xling.data.packing import WindowPacker
 from speechbrain_xling.data.sequences import DocumentMixture, load_word_alignments
 from speechbrain_xling.data.stream import PackedWindowStream, TorchRandomState
-from speechbrain_xling.data.unit_store import UnitStore, write_json_atomically
+from speechbrain_xling.data.unit_store import UnitStore
 
 logger = logging.getLogger(__name__)
 

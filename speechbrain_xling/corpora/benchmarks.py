@@ -73,8 +73,8 @@ from pathlib import Path
 
 import numpy as np
 
+from speechbrain_xling.atomic import atomic_path
 from speechbrain_xling.corpora.files import (
-    atomic_path,
     link_or_copy,
     read_wav,
     remove_unlisted,

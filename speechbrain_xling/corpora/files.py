@@ -11,44 +11,12 @@ Authors
 import csv
 import os
 import shutil
-import threading
 import wave
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-
-@contextmanager
-def atomic_path(final_path):
-    """Yields a temporary path that is moved to ``final_path`` on success.
-
-    The parent folder is created. On error the temporary file is removed and
-    ``final_path`` is left untouched.
-
-    Arguments
-    ---------
-    final_path : str or Path
-        Where the file must appear.
-
-    Example
-    -------
-    >>> import tempfile
-    >>> final = Path(tempfile.mkdtemp()) / "sub" / "a.txt"
-    >>> with atomic_path(final) as tmp:
-    ...     _ = tmp.write_text("done")
-    >>> final.read_text()
-    'done'
-    """
-    final_path = Path(final_path)
-    final_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = final_path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{final_path.name}")
-    try:
-        yield tmp_path
-        os.replace(tmp_path, final_path)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+from speechbrain_xling.atomic import atomic_path
 
 
 def write_csv(path, header, rows):

@@ -54,8 +54,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from speechbrain_xling.atomic import atomic_path
 from speechbrain_xling.corpora.files import (
-    atomic_path,
     read_csv,
     wav_duration,
     write_csv,

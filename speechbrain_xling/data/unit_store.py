@@ -35,11 +35,12 @@ Authors
 
 import hashlib
 import json
-import os
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+from speechbrain_xling.atomic import atomic_path, write_json_atomically
 
 FORMAT_NAME = "sbx-unit-store"
 FORMAT_VERSION = 1
@@ -81,38 +82,6 @@ def _sha256(path):
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _replace_atomically(write, final_path):
-    """Calls ``write(tmp_path)`` and moves the result to ``final_path``."""
-    final_path = Path(final_path)
-    tmp_path = final_path.with_name(f".tmp-{os.getpid()}-{final_path.name}")
-    try:
-        write(tmp_path)
-        os.replace(tmp_path, final_path)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
-
-
-def write_json_atomically(data, path):
-    """Writes ``data`` as JSON to ``path`` so that no partial file is visible.
-
-    Example
-    -------
-    >>> import tempfile, pathlib
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.json"
-    >>> write_json_atomically({"a": 1}, path)
-    >>> json.loads(path.read_text())
-    {'a': 1}
-    """
-
-    def write(tmp_path):
-        with open(tmp_path, "w") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-
-    _replace_atomically(write, path)
 
 
 class PartWriter:
@@ -172,10 +141,6 @@ class PartWriter:
         units = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.uint16)
         lengths = np.array([len(c) for c in self.chunks], dtype=np.int64)
 
-        def write_units(tmp_path):
-            with open(tmp_path, "wb") as handle:
-                np.save(handle, units)
-
         columns = dict(self.columns)
         default_ids = columns["id"] == [
             default_utterance_id(*fields)
@@ -187,18 +152,16 @@ class PartWriter:
             name: _encode_strings(values, name, self.part_name) for name, values in columns.items()
         }
 
-        def write_index(tmp_path):
-            with open(tmp_path, "wb") as handle:
-                np.savez_compressed(
-                    handle,
-                    sent_idx=np.asarray(self.sent_idx, dtype=np.int32),
-                    length=lengths.astype(np.uint32),
-                    default_ids=np.array(default_ids),
-                    **blobs,
-                )
-
-        _replace_atomically(write_units, units_path)
-        _replace_atomically(write_index, index_path)
+        with atomic_path(units_path) as tmp_path, open(tmp_path, "wb") as handle:
+            np.save(handle, units)
+        with atomic_path(index_path) as tmp_path, open(tmp_path, "wb") as handle:
+            np.savez_compressed(
+                handle,
+                sent_idx=np.asarray(self.sent_idx, dtype=np.int32),
+                length=lengths.astype(np.uint32),
+                default_ids=np.array(default_ids),
+                **blobs,
+            )
         return {"rows": len(self.chunks), "units": int(units.size)}
 
 

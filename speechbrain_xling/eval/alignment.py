@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from speechbrain_xling.corpora.files import atomic_path
+from speechbrain_xling.atomic import atomic_path
 from speechbrain_xling.eval.files import (
     BenchmarkFormatError,
     read_csv_rows,

@@ -16,8 +16,7 @@ import numpy as np
 import soundfile
 import torch
 
-from speechbrain_xling.corpora.files import atomic_path
-from speechbrain_xling.eval.files import write_text_atomically
+from speechbrain_xling.atomic import atomic_path, write_text_atomically
 from speechbrain_xling.eval.scoring import check_units
 
 

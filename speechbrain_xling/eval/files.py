@@ -11,7 +11,6 @@ Authors
 import csv
 from pathlib import Path
 
-from speechbrain_xling.corpora.files import atomic_path
 from speechbrain_xling.eval.scoring import check_units
 
 
@@ -102,18 +101,3 @@ def units_for_files(units_of, paths, num_units):
         if checked[path].size == 0:
             raise BenchmarkFormatError(f"{path} gives no units (audio too short?)")
     return checked
-
-
-def write_text_atomically(text, path):
-    """Writes ``text`` (UTF-8) to ``path`` so that no partial file is visible.
-
-    Example
-    -------
-    >>> import tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out" / "r.txt"
-    >>> write_text_atomically("done", target)
-    >>> target.read_text()
-    'done'
-    """
-    with atomic_path(path) as tmp_path:
-        tmp_path.write_text(text, encoding="utf-8")

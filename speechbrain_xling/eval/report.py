@@ -27,7 +27,7 @@ import json
 from collections import namedtuple
 from pathlib import Path
 
-from speechbrain_xling.eval.files import write_text_atomically
+from speechbrain_xling.atomic import write_text_atomically
 
 Column = namedtuple("Column", ["label", "keys", "is_accuracy"])
 CONDITIONS = ("EN", "FR", "EN->FR", "FR->EN")

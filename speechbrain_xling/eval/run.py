@@ -40,6 +40,7 @@ from pathlib import Path
 
 import torch
 
+from speechbrain_xling.atomic import write_text_atomically
 from speechbrain_xling.eval.alignment import (
     evaluate_alignment,
     plot_alignment,
@@ -47,7 +48,7 @@ from speechbrain_xling.eval.alignment import (
 )
 from speechbrain_xling.eval.cloze import evaluate_cloze, read_cloze
 from speechbrain_xling.eval.continuation import sample_continuation, write_continuation
-from speechbrain_xling.eval.files import units_for_files, write_text_atomically
+from speechbrain_xling.eval.files import units_for_files
 from speechbrain_xling.eval.report import check_system_names, write_report
 from speechbrain_xling.eval.scoring import LikelihoodScorer
 from speechbrain_xling.eval.zerospeech import evaluate_zerospeech_task, read_zerospeech

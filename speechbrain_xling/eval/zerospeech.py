@@ -35,11 +35,11 @@ from pathlib import Path
 
 import numpy as np
 
+from speechbrain_xling.atomic import write_text_atomically
 from speechbrain_xling.eval.files import (
     BenchmarkFormatError,
     read_csv_rows,
     units_for_files,
-    write_text_atomically,
 )
 from speechbrain_xling.eval.scoring import pair_outcomes
 

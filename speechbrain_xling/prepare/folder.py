@@ -27,7 +27,7 @@ from pathlib import Path
 
 from speechbrain.utils.logger import get_logger
 
-from speechbrain_xling.corpora.files import atomic_path
+from speechbrain_xling.atomic import atomic_path
 from speechbrain_xling.prepare.manifest import (
     REQUIRED_COLUMNS,
     ManifestError,

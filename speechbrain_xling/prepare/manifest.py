@@ -22,8 +22,7 @@ import json
 import os
 from pathlib import Path
 
-from speechbrain_xling.corpora.files import atomic_path
-from speechbrain_xling.data.unit_store import write_json_atomically
+from speechbrain_xling.atomic import atomic_path, write_json_atomically
 
 REQUIRED_COLUMNS = ("ID", "story_id", "sent_idx", "lang", "wav", "duration", "speaker")
 

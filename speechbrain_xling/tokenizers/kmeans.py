@@ -36,7 +36,7 @@ from speechbrain.processing.features import (
     spectral_magnitude,
 )
 
-from speechbrain_xling.corpora.files import atomic_path
+from speechbrain_xling.atomic import atomic_path
 from speechbrain_xling.prepare.manifest import (
     audio_segment,
     file_sha256,

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from speechbrain_xling.data.unit_store import UnitStoreWriter, write_json_atomically
+from speechbrain_xling.atomic import write_json_atomically
+from speechbrain_xling.data.unit_store import UnitStoreWriter
 
 UNKNOWN = "<unk>"
 

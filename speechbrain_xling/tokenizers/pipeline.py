@@ -39,11 +39,10 @@ from speechbrain.utils.distributed import ddp_barrier
 from speechbrain.utils.logger import get_logger
 from tqdm import tqdm
 
-from speechbrain_xling.corpora.files import atomic_path
+from speechbrain_xling.atomic import atomic_path, write_json_atomically
 from speechbrain_xling.data.unit_store import (
     HEADER_FILE,
     UnitStoreWriter,
-    write_json_atomically,
 )
 from speechbrain_xling.prepare.manifest import audio_segment, file_sha256, read_manifest
 from speechbrain_xling.tokenizers.audio import (
