@@ -314,7 +314,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--step-scale",
         type=float,
-        default=4.0,
+        default=3.0,
         help="steps per 1,000 paper steps (stage 1 = 75 x scale)",
     )
     parser.add_argument("--tokens-per-step", type=int, default=8192)
@@ -322,7 +322,7 @@ def parse_args(argv=None):
     parser.add_argument("--context-length", type=int, default=512)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--hidden-size", type=int, default=128)
-    parser.add_argument("--num-layers", type=int, default=3)
+    parser.add_argument("--num-layers", type=int, default=2)
     parser.add_argument("--interleave-mode", choices=("paired", "sampled"), default="sampled")
     parser.add_argument("--eval-tokens-per-batch", type=int, default=16384)
     parser.add_argument("--no-progress", action="store_true")
