@@ -100,22 +100,11 @@ from speechbrain_xling.corpora.tts import (
     phonemize,
     synthesize,
 )
+from speechbrain_xling.eval.cloze import COLUMNS as CLOZE_COLUMNS
+from speechbrain_xling.eval.cloze import TASKS as CLOZE_TASKS
 
 logger = logging.getLogger(__name__)
 
-CLOZE_COLUMNS = (
-    "item_id",
-    "task",
-    "prompt_lang",
-    "ending_lang",
-    "prompt_wav",
-    "correct_wav",
-    "wrong_wav",
-    "topic",
-    "prompt_text",
-    "correct_text",
-    "wrong_text",
-)
 LEXICAL_COLUMNS = (
     "filename",
     "id",
@@ -137,7 +126,6 @@ SYNTACTIC_COLUMNS = (
 )
 ALIGNMENT_COLUMNS = ("pair_id", "en_wav", "fr_wav", "en_text", "fr_text")
 CONDITIONS = (("en", "en"), ("fr", "fr"), ("en", "fr"), ("fr", "en"))
-CLOZE_TASKS = ("ssc", "stc")
 PROMPT_GAP_SECONDS = 0.25
 MIN_LEXICAL_WORD_LETTERS = 4
 _VOWEL_LETTERS = "aeiouyàâéèêëîïôûù"
