@@ -248,6 +248,7 @@ def plot_alignment(results_by_system, path):
     """
     # A bare Figure renders with Agg and leaves pyplot's global state alone.
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(7, 4.5))
     axes = figure.subplots()
@@ -263,10 +264,11 @@ def plot_alignment(results_by_system, path):
             linestyle="--",
             label=f"{system} (mismatched)",
         )
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("layer (0 = embeddings)")
     axes.set_ylabel("mean cosine similarity EN-FR")
     axes.grid(alpha=0.3)
-    axes.legend(fontsize="small")
+    axes.legend(fontsize="small", loc="best", framealpha=0.8)
     figure.tight_layout()
     with atomic_path(path) as tmp_path:
         figure.savefig(tmp_path, format="png", dpi=120)
