@@ -28,6 +28,7 @@ Authors
 """
 
 import argparse
+import json
 import logging
 import statistics
 import time
@@ -38,6 +39,7 @@ from hyperpyyaml import load_hyperpyyaml
 
 from speechbrain_xling.atomic import write_json_atomically, write_text_atomically
 from speechbrain_xling.corpora import build_mini_corpus
+from speechbrain_xling.corpora.tts import TRAIN_VOICES
 from speechbrain_xling.data.unit_store import HEADER_FILE
 from speechbrain_xling.eval.report import COLUMNS, MISSING_MARK
 from speechbrain_xling.eval.run import evaluate_systems
@@ -57,6 +59,9 @@ STAGES = (
     ("baseline_fr", 25),
 )
 UNIT_TYPES = ("kmeans", "phones")
+SETTINGS_FILE = "demo_settings.json"
+# Options that do not change any result, so a run may resume under other values.
+RESUMABLE_OPTIONS = ("output_folder", "seeds", "workers", "no_progress", "eval_tokens_per_batch")
 TOPLINE_NOTE = (
     "**Phone topline, not textless**: units are the phones espeak-ng synthesised "
     "(from the text), not units discovered in the audio."
@@ -111,13 +116,14 @@ def prepare_units(unit_type, corpus, folder, args):
         corpus.train_manifest,
         num_units=args.kmeans_units,
         sample_hours=args.kmeans_sample_hours,
-        features="mfcc",
+        features=args.kmeans_features,
+        deltas=args.kmeans_deltas,
         frame_rate=args.kmeans_frame_rate,
         dedup=True,
     )
     for split, store in stores.items():
         if not (store / HEADER_FILE).exists():
-            tokenize_manifest(manifests[split], tokenizer, store, progress=True)
+            tokenize_manifest(manifests[split], tokenizer, store, progress=not args.no_progress)
     return (
         stores["train"],
         stores["valid"],
@@ -170,6 +176,47 @@ def train_systems(train_store, valid_store, num_units, results_root, seed, args)
         )
         systems[name] = Path(hparams["output_folder"]) / FINAL_MODEL
     return systems
+
+
+def check_run_settings(run_folder, args):
+    """Records the options a run folder is made with; refuses to mix others in.
+
+    Every step of the demo resumes from what its folder holds, so a re-run
+    with, e.g., another ``--step-scale`` into the same folder would silently
+    reuse old units or models. The first run writes its options to
+    ``demo_settings.json``; a later run with other values stops with an error
+    naming them (``--seeds``, ``--workers`` and other options that change no
+    result may differ).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> check_run_settings(folder, parse_args(["--step-scale", "2"]))
+    >>> check_run_settings(folder, parse_args(["--step-scale", "2", "--seeds", "1"]))
+    >>> check_run_settings(folder, parse_args(["--step-scale", "3"]))
+    Traceback (most recent call last):
+     ...
+    ValueError: ... was made with --step-scale 2.0 (now 3.0); use another --output-folder ...
+    """
+
+    settings = {name: value for name, value in vars(args).items() if name not in RESUMABLE_OPTIONS}
+    path = Path(run_folder) / SETTINGS_FILE
+    if not path.exists():
+        write_json_atomically(settings, path)
+        return
+    with open(path, encoding="utf-8") as handle:
+        recorded = json.load(handle)
+    changed = [
+        f"--{name.replace('_', '-')} {recorded.get(name)} (now {value})"
+        for name, value in settings.items()
+        if recorded.get(name) != value
+    ]
+    if changed:
+        raise ValueError(
+            f"{run_folder} was made with {', '.join(changed)}; use another --output-folder "
+            f"or delete {run_folder} (its units and models depend on these options)"
+        )
 
 
 def summarize_seeds(reports, output_folder, title_note=""):
@@ -241,10 +288,11 @@ def summarize_seeds(reports, output_folder, title_note=""):
 
 def run_demo(args):
     """Corpus -> units -> five systems per seed -> evaluation -> report."""
-    import json
 
     started = time.time()
     output = Path(args.output_folder)
+    run_folder = output / args.units
+    check_run_settings(run_folder, args)
     print("[corpus] bilingual stories + espeak-ng (cached)", flush=True)
     corpus = build_mini_corpus(
         output / "corpus",
@@ -253,6 +301,7 @@ def run_demo(args):
         num_bench_items=args.bench_items,
         num_alignment_pairs=args.alignment_pairs,
         num_workers=args.workers,
+        voices=TRAIN_VOICES[: args.train_voices],
         progress=not args.no_progress,
     )
     benchmark_root = Path(corpus.benchmark_root)
@@ -261,7 +310,6 @@ def run_demo(args):
         "zerospeech": {lang: benchmark_root / f"zerospeech_{lang}" for lang in ("en", "fr")},
         "alignment": benchmark_root / "alignment" / "alignment.csv",
     }
-    run_folder = output / args.units
     print(f"[units] {args.units}", flush=True)
     train_store, valid_store, num_units, unit_kwargs = prepare_units(
         args.units, corpus, run_folder / "units", args
@@ -308,7 +356,18 @@ def parse_args(argv=None):
     parser.add_argument("--bench-items", type=int, default=200)
     parser.add_argument("--alignment-pairs", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--train-voices",
+        type=int,
+        default=len(TRAIN_VOICES),
+        help=f"how many of the {len(TRAIN_VOICES)} training voices speak the stories "
+        "(the first one is the benchmark voice)",
+    )
     parser.add_argument("--kmeans-units", type=int, default=100)
+    parser.add_argument("--kmeans-features", choices=("mfcc", "fbank"), default="mfcc")
+    parser.add_argument(
+        "--kmeans-deltas", action="store_true", help="append delta and delta-delta features"
+    )
     parser.add_argument("--kmeans-frame-rate", type=float, default=100.0)
     parser.add_argument("--kmeans-sample-hours", type=float, default=0.5)
     parser.add_argument(
@@ -326,7 +385,10 @@ def parse_args(argv=None):
     parser.add_argument("--interleave-mode", choices=("paired", "sampled"), default="sampled")
     parser.add_argument("--eval-tokens-per-batch", type=int, default=16384)
     parser.add_argument("--no-progress", action="store_true")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not 1 <= args.train_voices <= len(TRAIN_VOICES):
+        parser.error(f"--train-voices must be between 1 and {len(TRAIN_VOICES)}")
+    return args
 
 
 def main(argv=None):

@@ -1,9 +1,11 @@
 """The embedded default end to end, in miniature: every report cell filled."""
 
+import csv
 import json
 
 import pytest
 
+from speechbrain_xling.corpora.tts import TRAIN_VOICES
 from speechbrain_xling.demo import parse_args, run_demo, summarize_seeds
 from speechbrain_xling.eval.report import COLUMNS
 
@@ -34,20 +36,24 @@ TINY = [
 
 @pytest.mark.parametrize("units", ["phones", "kmeans"])
 def test_tiny_pipeline_fills_every_report_cell(tmp_path, units):
-    args = parse_args(
-        [
-            "--output-folder",
-            str(tmp_path),
-            "--units",
-            units,
-            "--kmeans-units",
-            "16",
-            "--kmeans-sample-hours",
-            "0.01",
-            *TINY,
-        ]
-    )
+    argv = [
+        "--output-folder",
+        str(tmp_path),
+        "--units",
+        units,
+        "--kmeans-units",
+        "16",
+        "--kmeans-sample-hours",
+        "0.01",
+        "--train-voices",
+        "2",
+        *TINY,
+    ]
+    args = parse_args(argv)
     run_folder = run_demo(args)
+    with open(tmp_path / "corpus" / "train.csv", encoding="utf-8") as handle:
+        speakers = {row["speaker"] for row in csv.DictReader(handle)}
+    assert speakers == {voice.speaker_id for voice in TRAIN_VOICES[:2]}
     report = json.loads((run_folder / "report.json").read_text())
     systems = [row["system"] for row in report["rows"]]
     assert systems == [
@@ -73,6 +79,18 @@ def test_tiny_pipeline_fills_every_report_cell(tmp_path, units):
     assert tokens("stage2_interleave") + tokens("stage3_bilingual_ft") == tokens("baseline_en_fr")
     # A second run finds every step done and gives the same report.
     assert json.loads((run_demo(args) / "report.json").read_text()) == report
+    # A run with another budget must not reuse these units and models.
+    changed = parse_args([*argv, "--step-scale", "0.2"])
+    with pytest.raises(ValueError, match=r"--step-scale 0.1 \(now 0.2\)"):
+        run_demo(changed)
+    assert json.loads((run_folder / "report.json").read_text()) == report
+
+
+@pytest.mark.parametrize("voices", ["0", "7"])
+def test_train_voices_out_of_range_is_refused(voices, capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--train-voices", voices])
+    assert "--train-voices must be between 1 and 6" in capsys.readouterr().err
 
 
 def test_seed_summary_is_mean_and_std_of_the_seed_reports(tmp_path):
