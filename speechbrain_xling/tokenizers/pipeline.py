@@ -59,6 +59,13 @@ SUMMARY_FILE = "tokenize_summary.json"
 _BAR_FORMAT = (
     "{desc}: {percentage:3.0f}%|{bar}| {n:.3f}/{total:.3f} h [{elapsed}<{remaining}, {rate_fmt}]"
 )
+_MS_PER_HOUR = 3_600_000
+
+
+def _milliseconds(rows):
+    """Audio of ``rows`` in whole milliseconds: progress counts in integers,
+    so the bar's total is reached exactly (float sums in another order overshoot)."""
+    return sum(round(row["duration"] * 1000) for row in rows)
 
 
 def _batches(rows, batch_seconds):
@@ -136,7 +143,7 @@ def _tokenize_part(part, rows, tokenizer, reader, batch_seconds, on_error, bar, 
                     lang=row["lang"],
                     speaker=row["speaker"],
                 )
-        bar.update(sum(row["duration"] for row in batch) / 3600)
+        bar.update(_milliseconds(batch))
     return {
         "rows": len(rows) - len(skipped),
         "skipped": skipped,
@@ -254,10 +261,11 @@ def tokenize_manifest(
         todo = [k for k in range(rank, len(parts), world_size) if not writer.part_exists(k)]
         reader = AudioReader(tokenizer.sample_rate)
         bar = tqdm(
-            total=sum(r["duration"] for k in todo for r in parts[k]) / 3600,
+            total=sum(_milliseconds(parts[k]) for k in todo),
             desc=f"tokenise (rank {rank})",
             bar_format=_BAR_FORMAT,
             unit="h",
+            unit_scale=1 / _MS_PER_HOUR,
             disable=not progress,
         )
         with bar:
