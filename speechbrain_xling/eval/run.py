@@ -21,12 +21,14 @@ Output folder::
     report.md, report.csv, report.json  Table-3 layout (see report.py)
 
 Every file is written atomically. A result file records what produced it
-(name, size and time of the model's files and of the benchmark manifests,
-scoring settings); a rerun loads matching results instead of recomputing
-them, so a killed evaluation resumes where it stopped, adding a system or a
-benchmark only computes what is new, and a retrained model or regenerated
-manifest is evaluated again. (Audio files are not fingerprinted: replacing a
-benchmark's audio under an unchanged manifest needs a fresh output folder.)
+(name, size and time of the model's files, the SHA-256 of the benchmark
+manifests, scoring settings); a rerun loads matching results instead of
+recomputing them, so a killed evaluation resumes where it stopped, adding a
+system or a benchmark only computes what is new, a retrained model or a
+manifest with other content is evaluated again, and a manifest rewritten with
+the same content (as the mini-corpus does on every run) is not. (Audio files
+are not fingerprinted: replacing a benchmark's audio under an unchanged
+manifest needs a fresh output folder.)
 
 Authors
  * speechbrain-xling authors 2026
@@ -53,10 +55,11 @@ from speechbrain_xling.eval.report import check_system_names, write_report
 from speechbrain_xling.eval.scoring import LikelihoodScorer
 from speechbrain_xling.eval.zerospeech import evaluate_zerospeech_task, read_zerospeech
 from speechbrain_xling.model.unit_lm import UnitLM
+from speechbrain_xling.prepare.manifest import file_sha256
 
 logger = logging.getLogger(__name__)
 
-RESULT_FORMAT_VERSION = 1
+RESULT_FORMAT_VERSION = 2
 
 
 def _tokenizer_units(tokenizer, cache_folder=None, batch_seconds=60.0, progress=True):
@@ -101,10 +104,10 @@ def memoized_units(units_of):
 
 
 def fingerprint(path):
-    """Name, size and modification time of a file, or of each file in a folder.
+    """Name, size and modification time of each file in a folder (or of a file).
 
-    Part of the resume key: a retrained model saved to the same folder, or a
-    regenerated manifest, no longer matches stored results.
+    Part of the resume key: a retrained model saved to the same folder no
+    longer matches stored results (cheaper than hashing large weights).
 
     Example
     -------
@@ -277,7 +280,9 @@ class _Settings:
             "format_version": RESULT_FORMAT_VERSION,
             "system": fingerprint(system_folder),
             "dtype": self.dtype,
-            "benchmark": [fingerprint(source)[0] for source in benchmark.sources],
+            "benchmark": [
+                [str(Path(source).resolve()), file_sha256(source)] for source in benchmark.sources
+            ],
             **benchmark.settings,
         }
 

@@ -77,8 +77,17 @@ def test_tiny_pipeline_fills_every_report_cell(tmp_path, units):
         return sum(json.loads(summary.read_text())["measured_tokens"].values())
 
     assert tokens("stage2_interleave") + tokens("stage3_bilingual_ft") == tokens("baseline_en_fr")
-    # A second run finds every step done and gives the same report.
+
+    # A second run finds every step done (no result recomputed) and gives the
+    # same report.
+    def result_times():
+        return {
+            path: path.stat().st_mtime_ns for path in run_folder.glob("seed_*/eval/results/*/*")
+        }
+
+    stored = result_times()
     assert json.loads((run_demo(args) / "report.json").read_text()) == report
+    assert result_times() == stored and stored
     # A run with another budget must not reuse these units and models.
     changed = parse_args([*argv, "--step-scale", "0.2"])
     with pytest.raises(ValueError, match=r"--step-scale 0.1 \(now 0.2\)"):

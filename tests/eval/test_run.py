@@ -155,6 +155,17 @@ def test_rerun_reuses_stored_results_and_recomputes_what_changed(
     summed = evaluate(systems, benchmarks, output, reduction="sum")
     assert loaded_models[4:] == ["progression", "untrained"]
     assert summed["progression"]["alignment"] == first["progression"]["alignment"]
+    # A manifest rewritten with the same bytes (as the mini-corpus does on each
+    # run) keeps its results; one with other content (rows reordered) does not.
+    cloze = Path(benchmarks["cloze"])
+    header, *rows = cloze.read_text().splitlines(keepends=True)
+    cloze.write_text(header + "".join(rows))
+    os.utime(cloze, ns=(cloze.stat().st_atime_ns, cloze.stat().st_mtime_ns + 10**9))
+    assert evaluate(systems, benchmarks, output, reduction="sum") == summed
+    assert loaded_models[6:] == []
+    cloze.write_text(header + "".join(reversed(rows)))
+    evaluate(systems, benchmarks, output, reduction="sum")
+    assert loaded_models[6:] == ["progression", "untrained"]
 
 
 def test_missing_systems_and_benchmarks(tmp_path, systems, benchmarks, caplog):
