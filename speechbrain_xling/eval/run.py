@@ -38,6 +38,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import torch
@@ -135,6 +136,11 @@ class _Benchmark:
     sources: list
     settings: dict
     run: Callable
+
+    @cached_property
+    def source_digests(self):
+        """``[[resolved path, SHA-256], ...]`` of the sources, read once."""
+        return [[str(Path(source).resolve()), file_sha256(source)] for source in self.sources]
 
 
 def _read_benchmarks(benchmarks, settings):
@@ -280,9 +286,7 @@ class _Settings:
             "format_version": RESULT_FORMAT_VERSION,
             "system": fingerprint(system_folder),
             "dtype": self.dtype,
-            "benchmark": [
-                [str(Path(source).resolve()), file_sha256(source)] for source in benchmark.sources
-            ],
+            "benchmark": benchmark.source_digests,
             **benchmark.settings,
         }
 
