@@ -11,6 +11,8 @@ One command runs the whole method offline::
 2. **Units**: ``kmeans`` (default, textless: k-means over MFCC frames of the
    audio, repeats merged) or ``phones`` (a TOPLINE, not textless: the phones
    espeak-ng synthesised, see :mod:`speechbrain_xling.tokenizers.phones`).
+   ``--unit-bpe VOCAB`` merges frequent k-means unit n-grams into tokens
+   (:mod:`speechbrain_xling.tokenizers.unit_bpe`), shortening sequences.
 3. **Training**: the recipe's five hparams files (stage 1, 2, 3 and the two
    baselines) through :func:`speechbrain_xling.training.run_training`, with
    the paper's step ratios 75 / 20 / 30 / 50 / 25 scaled by ``--step-scale``
@@ -40,7 +42,7 @@ from hyperpyyaml import load_hyperpyyaml
 from speechbrain_xling.atomic import write_json_atomically, write_text_atomically
 from speechbrain_xling.corpora import build_mini_corpus
 from speechbrain_xling.corpora.tts import TRAIN_VOICES
-from speechbrain_xling.data.unit_store import HEADER_FILE
+from speechbrain_xling.data.unit_store import HEADER_FILE, UnitStore
 from speechbrain_xling.eval.report import COLUMNS, MISSING_MARK
 from speechbrain_xling.eval.run import evaluate_systems
 from speechbrain_xling.training import FINAL_MODEL, run_training
@@ -124,6 +126,8 @@ def prepare_units(unit_type, corpus, folder, args):
     for split, store in stores.items():
         if not (store / HEADER_FILE).exists():
             tokenize_manifest(manifests[split], tokenizer, store, progress=not args.no_progress)
+    if args.unit_bpe:
+        tokenizer, stores = bpe_units(tokenizer, stores, folder, args.unit_bpe, args.no_progress)
     return (
         stores["train"],
         stores["valid"],
@@ -133,6 +137,36 @@ def prepare_units(unit_type, corpus, folder, args):
             "unit_cache_folder": folder / "benchmark_units",
         },
     )
+
+
+def bpe_units(tokenizer, stores, folder, vocab_size, no_progress=False):
+    """BPE over the units of ``stores`` (learnt on the train store, cached).
+
+    Returns the :class:`UnitBPETokenizer` (for the benchmarks) and the BPE
+    stores, ``{split: folder}``.
+    """
+    from speechbrain_xling.tokenizers.unit_bpe import UnitBPETokenizer, bpe_unit_store
+
+    model_path = folder / f"unit_bpe_{vocab_size}.model"
+    if model_path.exists():
+        bpe = UnitBPETokenizer.load(model_path, tokenizer)
+    else:
+        train = UnitStore(stores["train"])
+        bpe = UnitBPETokenizer.fit(
+            tokenizer, (train.units(row) for row in range(len(train))), vocab_size
+        )
+        bpe.save(model_path)
+    bpe_stores = {}
+    for split, store in stores.items():
+        bpe_stores[split] = folder / f"{split}_bpe{vocab_size}_store"
+        converted = bpe_unit_store(store, bpe, bpe_stores[split], progress=not no_progress)
+        units = UnitStore(store).total_units
+        print(
+            f"[units] BPE {vocab_size}: {split} {units} units -> {converted.total_units} "
+            f"tokens ({units / converted.total_units:.2f}x shorter)",
+            flush=True,
+        )
+    return bpe, bpe_stores
 
 
 def train_systems(train_store, valid_store, num_units, results_root, seed, args):
@@ -371,6 +405,13 @@ def parse_args(argv=None):
     parser.add_argument("--kmeans-frame-rate", type=float, default=100.0)
     parser.add_argument("--kmeans-sample-hours", type=float, default=0.5)
     parser.add_argument(
+        "--unit-bpe",
+        type=int,
+        default=None,
+        metavar="VOCAB",
+        help="merge k-means units with SentencePiece BPE into VOCAB tokens (off by default)",
+    )
+    parser.add_argument(
         "--step-scale",
         type=float,
         default=3.0,
@@ -388,6 +429,14 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if not 1 <= args.train_voices <= len(TRAIN_VOICES):
         parser.error(f"--train-voices must be between 1 and {len(TRAIN_VOICES)}")
+    if args.unit_bpe is not None:
+        if args.units != "kmeans":
+            parser.error("--unit-bpe applies to --units kmeans")
+        if args.unit_bpe <= args.kmeans_units:
+            parser.error(
+                f"--unit-bpe {args.unit_bpe} must exceed --kmeans-units {args.kmeans_units} "
+                "(the vocabulary holds every unit plus the merges)"
+            )
     return args
 
 

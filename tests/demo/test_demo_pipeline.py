@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 
 import pytest
 
@@ -34,13 +35,16 @@ TINY = [
 ]
 
 
-@pytest.mark.parametrize("units", ["phones", "kmeans"])
-def test_tiny_pipeline_fills_every_report_cell(tmp_path, units):
+@pytest.mark.parametrize(
+    "units, extra", [("phones", []), ("kmeans", []), ("kmeans", ["--unit-bpe", "40"])]
+)
+def test_tiny_pipeline_fills_every_report_cell(tmp_path, units, extra):
     argv = [
         "--output-folder",
         str(tmp_path),
         "--units",
         units,
+        *extra,
         "--kmeans-units",
         "16",
         "--kmeans-sample-hours",
@@ -77,6 +81,10 @@ def test_tiny_pipeline_fills_every_report_cell(tmp_path, units):
         return sum(json.loads(summary.read_text())["measured_tokens"].values())
 
     assert tokens("stage2_interleave") + tokens("stage3_bilingual_ft") == tokens("baseline_en_fr")
+    # The systems trained on the units asked for (BPE tokens with --unit-bpe).
+    saved = (run_folder / "seed_0" / "stage1_en_pretrain" / "hyperparams.yaml").read_text()
+    assert ("/train_bpe40_store" in saved) == bool(extra)
+    assert bool(re.search(r"^num_units: 40\b", saved, re.M)) == bool(extra)
 
     # A second run finds every step done (no result recomputed) and gives the
     # same report.
@@ -93,6 +101,15 @@ def test_tiny_pipeline_fills_every_report_cell(tmp_path, units):
     with pytest.raises(ValueError, match=r"--step-scale 0.1 \(now 0.2\)"):
         run_demo(changed)
     assert json.loads((run_folder / "report.json").read_text()) == report
+
+
+def test_unit_bpe_needs_kmeans_units_and_room_for_merges(capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--units", "phones", "--unit-bpe", "200"])
+    assert "--unit-bpe applies to --units kmeans" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parse_args(["--unit-bpe", "100"])
+    assert "must exceed --kmeans-units 100" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("voices", ["0", "7"])
