@@ -38,6 +38,7 @@ from speechbrain_xling.tokenizers.base import UnitTokenizer
 
 FIRST_UNIT_CHAR = 0x4E00
 MAX_BASE_UNITS = 0xA000 - FIRST_UNIT_CHAR  # the CJK Unified Ideographs block
+MAX_STORE_UNITS = 1 << 16  # unit stores hold uint16 ids
 
 
 def units_to_text(units):
@@ -115,11 +116,12 @@ class UnitBPETokenizer(UnitTokenizer):
         ---------
         base : UnitTokenizer
             The base tokeniser (its ``num_units`` K must be below
-            ``vocab_size`` and at most 20,992).
+            ``vocab_size`` and below 20,992).
         sequences : iterable of array-like
             Base unit sequences (one per utterance) to learn merges from.
         vocab_size : int
-            Tokens in all: ``<unk>``, the K units, then merges. SentencePiece
+            Tokens in all: ``<unk>``, the K units, then merges; at most
+            65,536 (unit stores hold 16-bit ids). SentencePiece
             stops early with an error when the data has too few distinct
             pairs for that many merges.
         progress : bool
@@ -131,6 +133,10 @@ class UnitBPETokenizer(UnitTokenizer):
         """
         if not base.num_units < MAX_BASE_UNITS:
             raise ValueError(f"BPE over units supports K < {MAX_BASE_UNITS}, got {base.num_units}")
+        if vocab_size > MAX_STORE_UNITS:
+            raise ValueError(
+                f"vocab_size={vocab_size} is above {MAX_STORE_UNITS}: unit stores hold 16-bit ids"
+            )
         if vocab_size <= base.num_units:
             raise ValueError(
                 f"vocab_size={vocab_size} must exceed the {base.num_units} base units "

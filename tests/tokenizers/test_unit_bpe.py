@@ -53,9 +53,11 @@ def test_merges_shorten_recurring_patterns(bpe):
     assert tokens < units / 2  # 4-unit words mostly become single tokens
 
 
-def test_vocabulary_must_leave_room_for_merges():
+def test_vocabulary_must_leave_room_for_merges_and_fit_unit_stores():
     with pytest.raises(ValueError, match="must exceed the 20 base units"):
         UnitBPETokenizer.fit(FixedBase(20), word_sequences(), vocab_size=20)
+    with pytest.raises(ValueError, match="unit stores hold 16-bit ids"):
+        UnitBPETokenizer.fit(FixedBase(20), word_sequences(), vocab_size=70000)
 
 
 def test_model_of_another_base_is_refused(bpe, tmp_path):
