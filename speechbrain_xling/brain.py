@@ -21,6 +21,7 @@ Authors
 import json
 import logging
 import time
+from pathlib import Path
 
 import speechbrain as sb
 import torch
@@ -31,6 +32,7 @@ from speechbrain.utils.checkpoints import (
 )
 from speechbrain.utils.distributed import if_main_process
 
+from speechbrain_xling.atomic import write_text_atomically
 from speechbrain_xling.model.unit_lm import next_unit_loss
 
 logger = logging.getLogger(__name__)
@@ -81,8 +83,14 @@ class SLMBrain(sb.Brain):
         self._step_counts = 0
 
     def on_fit_start(self):
-        """SpeechBrain's DDP wrap and recovery, then starts the clock."""
+        """SpeechBrain's DDP wrap and recovery, then starts the clock.
+
+        After a resume, the per-step log is cut back to the recovered step:
+        the steps run between the last checkpoint and the kill are run again.
+        """
         super().on_fit_start()
+        if if_main_process():
+            trim_step_log(self.hparams.step_log, self.optimizer_step)
         self._last_log = (time.time(), self.optimizer_step)
 
     def compute_forward(self, batch, stage):
@@ -154,6 +162,37 @@ class SLMBrain(sb.Brain):
                 stats_meta={"step": self.optimizer_step},
                 valid_stats={"loss": stage_loss},
             )
+
+
+def trim_step_log(path, last_step):
+    """Keeps the records of ``step <= last_step`` in a JSON-lines step log.
+
+    A line cut short by a kill is dropped too. The file is rewritten
+    atomically, and only when something changes.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> log = pathlib.Path(tempfile.mkdtemp()) / "step_log.jsonl"
+    >>> _ = log.write_text('{"step": 1}\\n{"step": 2}\\n{"step": 3}\\n{"st')
+    >>> trim_step_log(log, 2)
+    >>> log.read_text().splitlines()
+    ['{"step": 1}', '{"step": 2}']
+    """
+    path = Path(path)
+    if not path.exists():
+        return
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if line.endswith("\n") and record.get("step", 0) <= last_step:
+            kept.append(line)
+    if kept != lines:
+        write_text_atomically("".join(kept), path)
 
 
 @register_checkpoint_hooks

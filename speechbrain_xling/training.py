@@ -12,15 +12,17 @@ import shutil
 import time
 from pathlib import Path
 
+import torch
 from speechbrain.utils.distributed import if_main_process, run_on_main
 from torch.utils.data import DataLoader
 
 from speechbrain_xling.atomic import write_json_atomically
 from speechbrain_xling.brain import SLMBrain, gradient_accumulation
 from speechbrain_xling.budget import stage_budget
+from speechbrain_xling.checkpoints import AtomicCheckpointer, TorchRandomState
 from speechbrain_xling.data.packing import WindowPacker
 from speechbrain_xling.data.sequences import DocumentMixture, load_word_alignments
-from speechbrain_xling.data.stream import PackedWindowStream, TorchRandomState
+from speechbrain_xling.data.stream import PackedWindowStream
 from speechbrain_xling.data.unit_store import UnitStore
 
 logger = logging.getLogger(__name__)
@@ -151,7 +153,17 @@ def build_valid_batches(hparams):
     batches = [
         packer.next_batch(hparams["batch_size"]) for _ in range(hparams.get("valid_batches", 4))
     ]
-    return DataLoader(batches, batch_size=None)
+    return _loader(batches)
+
+
+def _loader(batches):
+    """A DataLoader over ready batches that leaves the global torch RNG alone.
+
+    Creating a DataLoader iterator draws a seed from the global torch RNG
+    unless the loader has a generator of its own; a resumed run restores that
+    RNG just before, so the draw would shift every later dropout mask.
+    """
+    return DataLoader(batches, batch_size=None, num_workers=0, generator=torch.Generator())
 
 
 def stage_is_done(output_folder):
@@ -202,6 +214,12 @@ def run_training(hparams, run_opts, hparams_file="hparams"):
     hparams["optimizer_step_limit"] = hparams["max_steps"]
     stream = build_train_stream(hparams, rank, world_size, accumulation)
     checkpointer = hparams["checkpointer"]
+    if not isinstance(checkpointer, AtomicCheckpointer):
+        logger.warning(
+            f"{hparams_file}: the checkpointer is a {type(checkpointer).__name__}; a job "
+            "killed while it saves leaves a checkpoint that breaks the next run (use "
+            "speechbrain_xling.checkpoints.AtomicCheckpointer)"
+        )
     checkpointer.add_recoverable("train_stream", stream)
     checkpointer.add_recoverable("torch_rng", TorchRandomState())
     brain = SLMBrain(
@@ -214,7 +232,7 @@ def run_training(hparams, run_opts, hparams_file="hparams"):
     started = time.time()
     brain.fit(
         hparams["epoch_counter"],
-        train_set=DataLoader(stream, batch_size=None, num_workers=0),
+        train_set=_loader(stream),
         valid_set=build_valid_batches(hparams),
     )
     summary = {

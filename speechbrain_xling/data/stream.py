@@ -88,38 +88,3 @@ class PackedWindowStream(IterableDataset):
         self.packer.load_state_dict(state["packer"])
         self.packer.advance_to(state["boundary"])
         self.batches_done = state["boundary"] // self._windows_per_batch()
-
-
-@register_checkpoint_hooks
-class TorchRandomState:
-    """Checkpointer recoverable for the CPU (and CUDA) torch RNG state.
-
-    Dropout and sampling draw from it; restoring it makes a resumed run
-    repeat the uninterrupted run's random draws.
-
-    Example
-    -------
-    >>> import tempfile, os
-    >>> path = os.path.join(tempfile.mkdtemp(), "rng.pt")
-    >>> state = TorchRandomState()
-    >>> state._save(path)
-    >>> first = torch.rand(1)
-    >>> state._recover(path)
-    >>> bool(torch.rand(1) == first)
-    True
-    """
-
-    @mark_as_saver
-    def _save(self, path):
-        state = {"cpu": torch.get_rng_state()}
-        if torch.cuda.is_available():
-            state["cuda"] = torch.cuda.get_rng_state_all()
-        torch.save(state, path)
-
-    @mark_as_loader
-    def _recover(self, path, end_of_epoch=False):
-        del end_of_epoch  # unused
-        state = torch.load(path, weights_only=False)
-        torch.set_rng_state(state["cpu"])
-        if "cuda" in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["cuda"])
