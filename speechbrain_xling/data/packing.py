@@ -104,6 +104,8 @@ class WindowPacker:
         pieces = self.store.segments(document.rows, document.starts, document.ends)
         pieces.append(self._eos_piece)
         self._doc_tokens = np.concatenate(pieces)
+        if self._doc_tokens[:-1].max(initial=0) >= self.store.num_units:
+            self.store.check_rows(document.rows)
         self._doc_langs = np.repeat(
             np.append(document.langs, self.eos_code), np.append(document.sizes, 1)
         )

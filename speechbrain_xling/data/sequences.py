@@ -80,7 +80,8 @@ class StoryIndex:
         Languages to use, e.g. ``["en", "fr"]``; each must be in the store.
     aligned : bool
         If True, stories are used for interleaving: every story must exist in
-        every language with the same number of sentences.
+        every language with the same sentence indices (sentence ``j`` of one
+        language is the translation of sentence ``j`` of every other).
     on_misaligned : str
         ``"error"`` (default): raise naming the story; ``"skip"``: leave the
         story out of the aligned set and count it in :attr:`skipped`.
@@ -146,16 +147,21 @@ class StoryIndex:
     def _align(self, on_misaligned):
         stories = sorted({story for story, _ in self._rows})
         for story in stories:
-            counts = {lang: len(self._rows.get((story, lang), ())) for lang in self.languages}
-            missing = [lang for lang, count in counts.items() if count == 0]
+            indices = {
+                lang: self.store.sent_idx[self._rows[(story, lang)]].tolist()
+                for lang in self.languages
+                if (story, lang) in self._rows
+            }
+            missing = [lang for lang in self.languages if lang not in indices]
             if missing:
+                counts = {lang: len(sents) for lang, sents in indices.items()}
                 problem = (
                     f"story {story!r} has no translation in {missing} (sentence counts {counts})"
                 )
                 reason = "missing translation"
-            elif len(set(counts.values())) > 1:
-                problem = f"story {story!r} has different sentence counts {counts}"
-                reason = "different sentence counts"
+            elif any(sents != indices[self.languages[0]] for sents in indices.values()):
+                problem = f"story {story!r} has different sentences: {_index_differences(indices)}"
+                reason = "different sentence indices"
             else:
                 self.aligned_stories.append(story)
                 continue
@@ -170,6 +176,22 @@ class StoryIndex:
     def rows(self, story, lang):
         """Store rows of a story in one language, by sentence index."""
         return self._rows[(story, lang)]
+
+
+def _index_differences(indices):
+    """Which sentence indices each language lacks (found in another language).
+
+    Example
+    -------
+    >>> _index_differences({"en": [0, 1, 2, 3], "fr": [0, 1, 2, 4]})
+    'en lacks [4]; fr lacks [3]'
+    """
+    union = set().union(*indices.values())
+    return "; ".join(
+        f"{lang} lacks {sorted(union - set(sents))}"
+        for lang, sents in indices.items()
+        if union - set(sents)
+    )
 
 
 def load_word_alignments(path):

@@ -419,6 +419,22 @@ class UnitStore:
         """The :meth:`segments` of ``rows`` concatenated into one array."""
         return np.concatenate(self.segments(rows, starts, ends))
 
+    def check_rows(self, rows):
+        """Raises naming the first of ``rows`` that holds a unit id >= K.
+
+        The writer refuses such ids; a store changed or made by other code
+        may still hold them, and a model would fail on them with a bare
+        ``IndexError`` some steps into training.
+        """
+        for row in rows:
+            units = self.units(row)
+            if units.size and int(units.max()) >= self.num_units:
+                raise ValueError(
+                    f"{self.folder}: row {int(row)} (utterance {str(self.ids[row])!r}) holds "
+                    f"unit id {int(units.max())}, but {HEADER_FILE} says K={self.num_units}; "
+                    "the store is damaged or was written for another K"
+                )
+
     def row_of(self, utt_id):
         """Row number of an utterance id (KeyError naming the store if absent)."""
         if self._row_of_id is None:

@@ -141,10 +141,25 @@ def test_missing_translation_and_count_mismatch(tmp_path):
         r for r in rows if not (r["story_id"] == "s2" and r["lang"] == "en" and r["sent_idx"] == 4)
     ]
     store = write_unit_store(tmp_path / "b", short, num_units=64)
+    with pytest.raises(ValueError, match=r"'s2' has different sentences: en lacks \[4\]"):
+        DocumentMixture(store, ["en", "fr"], interleave_ratio=0.5)
+
+
+def test_same_count_but_other_sentence_indices(tmp_path):
+    """FR lacks sentence 3 but has a sentence 5: as many sentences, not aligned."""
+    rows = aligned_rows(3)
+    for row in rows:
+        if row["story_id"] == "s1" and row["lang"] == "fr" and row["sent_idx"] == 3:
+            row["sent_idx"], row["utt_id"] = 5, "s1_fr_5"
+    store = write_unit_store(tmp_path / "store", rows, num_units=64)
     with pytest.raises(
-        ValueError, match=r"'s2' has different sentence counts \{'en': 4, 'fr': 5\}"
+        ValueError,
+        match=r"story 's1' has different sentences: en lacks \[5\]; fr lacks \[3\]",
     ):
         DocumentMixture(store, ["en", "fr"], interleave_ratio=0.5)
+    mixture = DocumentMixture(store, ["en", "fr"], interleave_ratio=1.0, on_misaligned="skip")
+    assert mixture.index.aligned_stories == ["s0", "s2"]
+    assert mixture.index.skipped == {"different sentence indices": 1}
 
 
 def test_unknown_language_and_bad_settings(aligned_store):
