@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from speechbrain_xling.atomic import atomic_path
+from speechbrain_xling.text_files import open_text
 
 
 def write_csv(path, header, rows):
@@ -59,8 +60,8 @@ def read_csv(path):
     >>> read_csv(path)
     [{'a': '1', 'b': '2'}]
     """
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    with open_text(path) as lines:
+        return list(csv.DictReader(lines))
 
 
 def link_or_copy(source, destination):

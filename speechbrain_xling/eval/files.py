@@ -12,6 +12,7 @@ import csv
 from pathlib import Path
 
 from speechbrain_xling.eval.scoring import check_units
+from speechbrain_xling.text_files import open_text
 
 
 class BenchmarkFormatError(ValueError):
@@ -33,6 +34,13 @@ def read_csv_rows(csv_path, required_columns):
     list of (int, dict)
         Line numbers count the header as line 1.
 
+    Raises
+    ------
+    BenchmarkFormatError
+        Missing columns or no rows.
+    speechbrain_xling.text_files.NotUTF8Error
+        The file is not UTF-8 (naming the line).
+
     Example
     -------
     >>> import tempfile, pathlib
@@ -48,8 +56,8 @@ def read_csv_rows(csv_path, required_columns):
     csv_path = Path(csv_path)
     if not csv_path.is_file():
         raise FileNotFoundError(f"benchmark manifest {csv_path} not found")
-    with open(csv_path, newline="") as handle:
-        reader = csv.DictReader(handle)
+    with open_text(csv_path) as lines:
+        reader = csv.DictReader(lines)
         missing = [c for c in required_columns if c not in (reader.fieldnames or [])]
         if missing:
             raise BenchmarkFormatError(

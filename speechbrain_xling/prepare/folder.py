@@ -2,7 +2,7 @@
 
 Input contract: a metadata file listing one utterance per row, either
 
-* a CSV (header line) or JSON Lines file (one object per line) with a
+* a UTF-8 CSV (header line) or JSON Lines file (one object per line) with a
   ``wav`` column: the audio path, relative to the metadata file's folder or
   absolute; or
 * a Hugging Face ``datasets`` folder written by ``save_to_disk`` with an
@@ -36,17 +36,18 @@ from speechbrain_xling.prepare.manifest import (
     prepared_summary,
     write_manifest,
 )
+from speechbrain_xling.text_files import open_text
 from speechbrain_xling.tokenizers.audio import AudioError, audio_duration
 
 logger = get_logger(__name__)
 
 
 def _read_table(path):
-    """Rows of a CSV or JSON Lines file, each with its ``line`` number."""
+    """Rows of a UTF-8 CSV or JSON Lines file, each with its ``line`` number."""
     rows = []
-    with open(path, newline="") as handle:
+    with open_text(path) as lines:
         if path.suffix == ".jsonl":
-            for number, text in enumerate(handle, start=1):
+            for number, text in enumerate(lines, start=1):
                 if text.strip():
                     try:
                         row = json.loads(text)
@@ -54,7 +55,7 @@ def _read_table(path):
                         raise ManifestError(f"{path} line {number}: {error}") from error
                     rows.append({**row, "line": number})
         else:
-            reader = csv.DictReader(handle)
+            reader = csv.DictReader(lines)
             for row in reader:
                 rows.append({**row, "line": reader.line_num})
     return rows

@@ -19,7 +19,6 @@ Authors
  * speechbrain-xling authors 2026
 """
 
-import gzip
 import json
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from speechbrain_xling.prepare.manifest import (
     prepared_summary,
     write_manifest,
 )
+from speechbrain_xling.text_files import open_text
 
 logger = get_logger(__name__)
 
@@ -67,9 +67,9 @@ def read_libriheavy_cuts(cuts_path, audio_root, with_text=True, progress=True):
     list of dict
     """
     rows = []
-    with gzip.open(cuts_path, "rt") as handle:
+    with open_text(cuts_path) as lines:
         for number, line in enumerate(
-            tqdm(handle, desc=f"read {Path(cuts_path).name}", disable=not progress),
+            tqdm(lines, desc=f"read {Path(cuts_path).name}", disable=not progress),
             start=1,
         ):
             where = f"{cuts_path} line {number}"

@@ -1,7 +1,8 @@
 """Utterance manifests: one CSV row per sentence utterance.
 
-A manifest is a SpeechBrain-style CSV whose first column is ``ID``. Required
-columns (:data:`REQUIRED_COLUMNS`)::
+A manifest is a SpeechBrain-style UTF-8 CSV (a BOM is allowed; another
+encoding is an error naming the line, see :mod:`speechbrain_xling.text_files`)
+whose first column is ``ID``. Required columns (:data:`REQUIRED_COLUMNS`)::
 
     ID,story_id,sent_idx,lang,wav,duration,speaker
 
@@ -23,6 +24,7 @@ import os
 from pathlib import Path
 
 from speechbrain_xling.atomic import atomic_path, write_json_atomically
+from speechbrain_xling.text_files import open_text
 
 REQUIRED_COLUMNS = ("ID", "story_id", "sent_idx", "lang", "wav", "duration", "speaker")
 
@@ -80,6 +82,8 @@ def read_manifest(path):
     ManifestError
         Missing file or columns, no rows, a duplicate ``ID`` (naming all its
         lines), a non-numeric or negative number, an empty ``lang``.
+    speechbrain_xling.text_files.NotUTF8Error
+        The file is not UTF-8 (naming the line).
 
     Example
     -------
@@ -96,8 +100,8 @@ def read_manifest(path):
     if not path.is_file():
         raise ManifestError(f"manifest {path} not found")
     folder = path.resolve().parent
-    with open(path, newline="") as handle:
-        reader = csv.DictReader(handle)
+    with open_text(path) as lines:
+        reader = csv.DictReader(lines)
         columns = reader.fieldnames or []
         missing = [name for name in REQUIRED_COLUMNS if name not in columns]
         if missing:
@@ -178,7 +182,7 @@ def write_manifest(rows, path, extra_columns=()):
     a,s,0,en,/x/a.wav,1.0,v1,Hi.
     """
     columns = list(REQUIRED_COLUMNS) + [c for c in extra_columns if c not in REQUIRED_COLUMNS]
-    with atomic_path(path) as tmp_path, open(tmp_path, "w", newline="") as handle:
+    with atomic_path(path) as tmp_path, open(tmp_path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore", restval="")
         writer.writeheader()
         writer.writerows(rows)
@@ -229,7 +233,7 @@ def prepared_summary(manifest_path, options):
     marker = _marker_path(manifest_path)
     if not (marker.exists() and Path(manifest_path).exists()):
         return None
-    with open(marker) as handle:
+    with open(marker, encoding="utf-8") as handle:
         done = json.load(handle)
     if done.get("options") != json.loads(json.dumps(options)):
         return None

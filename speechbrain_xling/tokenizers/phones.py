@@ -22,6 +22,7 @@ import numpy as np
 
 from speechbrain_xling.atomic import write_json_atomically
 from speechbrain_xling.data.unit_store import UnitStoreWriter
+from speechbrain_xling.text_files import open_text, read_text
 
 UNKNOWN = "<unk>"
 
@@ -34,8 +35,7 @@ def sidecar_phonemes(wav_path):
             f"{sidecar} not found: phone topline units need the sidecar that the "
             "mini-corpus writes beside each WAV"
         )
-    with open(sidecar, encoding="utf-8") as handle:
-        return json.load(handle)["phonemes"]
+    return json.loads(read_text(sidecar))["phonemes"]
 
 
 class PhoneInventory:
@@ -77,8 +77,8 @@ class PhoneInventory:
     def from_manifest(cls, manifest_path):
         """All phones of a manifest's ``phonemes`` column, by frequency."""
         counts = Counter()
-        with open(manifest_path, newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
+        with open_text(manifest_path) as lines:
+            for row in csv.DictReader(lines):
                 counts.update(row["phonemes"].split())
         if not counts:
             raise ValueError(f"{manifest_path}: no phonemes (empty 'phonemes' column?)")
@@ -104,11 +104,12 @@ def phone_store_from_manifest(manifest_path, store_folder, inventory):
 
     Returns the store header. Rows with no phoneme are an error naming the row.
     """
+    with open_text(manifest_path) as lines:
+        reader = csv.DictReader(lines)
+        rows = [(reader.line_num, row) for row in reader]
     writer = UnitStoreWriter(store_folder, inventory.num_units, 0.0, inventory.describe())
-    with open(manifest_path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
     with writer.part(0) as part:
-        for line, row in enumerate(rows, start=2):
+        for line, row in rows:
             units = inventory.encode(row["phonemes"])
             if units.size == 0:
                 raise ValueError(f"{manifest_path}, line {line} ({row['ID']}): no phonemes")
