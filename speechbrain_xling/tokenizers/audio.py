@@ -145,7 +145,9 @@ class AudioReader:
             raise AudioError(path, "non_finite", f"{bad} sample(s) are NaN or infinite")
         if data.shape[1] > 1:
             self.counts["downmixed"] += 1
-        wav = torch.from_numpy(data.mean(axis=1))
+            wav = torch.from_numpy(data.mean(axis=1))
+        else:  # the one channel as it is, not a copy (long files)
+            wav = torch.from_numpy(data[:, 0])
         if rate != self.sample_rate:
             self.counts["resampled"] += 1
             wav = self._resampler(rate)(wav)

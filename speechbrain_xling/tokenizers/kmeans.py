@@ -18,10 +18,26 @@ The log-Mel energies are ``10 log10(max(power, 1e-10))`` without
 SpeechBrain's ``top_db`` clipping: that clipping depends on the loudest frame
 of the padded row, which would let padding change a row's features.
 
+Features are computed one row at a time (padding is never transformed) and
+``chunk_seconds`` of frames at a time: each chunk of frames is cut from the
+waveform with the half-window of context its first and last frames need
+(zeros outside the signal, as SpeechBrain's centred STFT pads), so the
+chunks give exactly the frames of one STFT over the whole row, while memory
+beyond the waveform and the small per-frame features stays bounded however
+long a file is. Deltas are taken over the concatenated frames of the row.
+
+Fitting reads a random sample of the corpus; unreadable audio (any
+:class:`~speechbrain_xling.tokenizers.audio.AudioError`) stops the fit
+naming the file (``on_error="error"``), or is skipped, counted in
+:attr:`KMeansTokenizer.fit_info`, logged, and replaced by the next file of
+the random order (``on_error="skip"``), the policy of
+:func:`~speechbrain_xling.tokenizers.pipeline.tokenize_manifest`.
+
 Authors
  * speechbrain-xling authors 2026
 """
 
+import collections
 import hashlib
 import json
 from pathlib import Path
@@ -35,6 +51,7 @@ from speechbrain.processing.features import (
     Filterbank,
     spectral_magnitude,
 )
+from speechbrain.utils.logger import get_logger
 
 from speechbrain_xling.atomic import atomic_path
 from speechbrain_xling.prepare.manifest import (
@@ -43,15 +60,23 @@ from speechbrain_xling.prepare.manifest import (
     read_manifest,
 )
 from speechbrain_xling.tokenizers.audio import (
+    AudioError,
     AudioReader,
     audio_duration,
     check_batch,
-    pad_batch,
 )
 from speechbrain_xling.tokenizers.base import UnitTokenizer
 
+logger = get_logger(__name__)
+
 FILE_FORMAT = "sbx-kmeans-tokenizer-1"
 FEATURE_RATE = 100  # frames per second of the filterbank (10 ms hop)
+ON_ERROR = ("error", "skip")
+MAX_SKIPS_LISTED = 10  # skipped files named in fit_info and the log
+# Fewest frames per feature chunk: BLAS products of very few rows can round
+# differently from those of many (MKL: under 12), which would break the
+# exactness of chunked features.
+MIN_CHUNK_FRAMES = 32
 
 
 def _squared_distances(points, centroids):
@@ -160,10 +185,15 @@ class KMeansTokenizer(UnitTokenizer):
         Merge consecutive repeated units (see the module docstring).
     device : str or torch.device
         Where features and distances are computed.
+    chunk_seconds : float
+        Audio per feature-extraction chunk of a row (see the module
+        docstring; at least 0.32 s): bounds memory, does not change the
+        features, so it is not one of the saved settings.
 
     Example
     -------
     >>> import tempfile, pathlib
+    >>> from speechbrain_xling.tokenizers.audio import pad_batch
     >>> tokenizer = KMeansTokenizer(frame_rate=50.0)
     >>> wavs = [torch.randn(16000), torch.randn(8000)]
     >>> _ = tokenizer.fit(wavs, num_units=4, seed=0)
@@ -188,6 +218,7 @@ class KMeansTokenizer(UnitTokenizer):
         sample_rate=16000,
         dedup=False,
         device="cpu",
+        chunk_seconds=60.0,
     ):
         if features not in ("fbank", "mfcc"):
             raise ValueError(f"features must be 'fbank' or 'mfcc', got {features!r}")
@@ -217,7 +248,14 @@ class KMeansTokenizer(UnitTokenizer):
         self.fit_info = None
         self._pool = round(pool)
         n_fft = round(sample_rate * 0.025)  # 25 ms windows
-        self._stft = STFT(sample_rate=sample_rate, n_fft=n_fft, hop_length=1000 / FEATURE_RATE)
+        # Not centred: _row_features cuts each chunk with its own context.
+        self._stft = STFT(
+            sample_rate=sample_rate,
+            n_fft=n_fft,
+            hop_length=1000 / FEATURE_RATE,
+            center=False,
+        )
+        self._chunk_frames = max(MIN_CHUNK_FRAMES, round(chunk_seconds * FEATURE_RATE))
         self._filterbank = Filterbank(
             sample_rate=sample_rate,
             n_fft=n_fft,
@@ -234,28 +272,62 @@ class KMeansTokenizer(UnitTokenizer):
     def _features(self, wavs, lengths):
         """Per-row features before normalisation: list of ``[frames, dim]``."""
         lengths = check_batch(wavs, lengths)
-        valid = torch.arange(wavs.shape[1])[None, :] < lengths[:, None]
-        wavs = (wavs.cpu().float() * valid).to(self.device)
-        power = self._filterbank(spectral_magnitude(self._stft(wavs)))
-        feats = 10 * torch.log10(power.clamp_min(1e-10))
-        if self._dct is not None:
-            feats = self._dct(feats)
-        rows = []
-        for row, length in zip(feats, lengths.tolist()):
-            row = row[: 1 + length // self._stft.hop_length]
-            if self._deltas is not None:
-                delta = self._deltas(row[None])
-                row = torch.cat([row[None], delta, self._deltas(delta)], dim=2)[0]
-            rows.append(row)
-        return rows
+        return [self._row_features(row[:length]) for row, length in zip(wavs, lengths.tolist())]
+
+    def _row_features(self, wav):
+        """Features of one unpadded waveform, ``[1 + len(wav) // hop, dim]``.
+
+        Frame ``i`` is the window centred at sample ``i * hop`` (zeros outside
+        the signal), as in a centred, zero-padded STFT of the whole row. The
+        frames are computed in chunks of exactly ``C`` = :attr:`_chunk_frames`
+        frames (a row of fewer frames in one go), the last chunk overlapping
+        the previous one rather than being shorter: a chunk of frames
+        ``[begin, last)`` is the non-centred STFT of the samples
+        ``[begin * hop - n_fft // 2, (last - 1) * hop - n_fft // 2 + n_fft)``.
+        Equal chunk heights keep the filterbank and DCT products bit-exact
+        with one product over the whole row (BLAS kernels for very short
+        matrices, e.g. under 12 rows with MKL, round differently).
+
+        Example
+        -------
+        >>> tokenizer = KMeansTokenizer(chunk_seconds=0.32)  # 32 frames a chunk (the fewest)
+        >>> wav = torch.randn(12345)
+        >>> feats = tokenizer._row_features(wav)
+        >>> feats.shape
+        torch.Size([78, 40])
+        >>> torch.equal(feats, KMeansTokenizer()._row_features(wav))  # one chunk
+        True
+        """
+        hop, n_fft = self._stft.hop_length, self._stft.n_fft
+        num_frames = 1 + len(wav) // hop
+        row = None  # allocated at the first chunk, then filled chunk by chunk
+        for first in range(0, num_frames, self._chunk_frames):
+            begin = max(0, min(first, num_frames - self._chunk_frames))
+            last = min(begin + self._chunk_frames, num_frames)
+            start = begin * hop - n_fft // 2
+            stop = (last - 1) * hop - n_fft // 2 + n_fft
+            segment = wav[max(start, 0) : min(stop, len(wav))].to(self.device, torch.float32)
+            segment = torch.nn.functional.pad(segment, (max(-start, 0), max(stop - len(wav), 0)))
+            power = self._filterbank(spectral_magnitude(self._stft(segment[None])))
+            feats = 10 * torch.log10(power.clamp_min(1e-10))
+            if self._dct is not None:
+                feats = self._dct(feats)
+            if row is None:
+                row = feats.new_empty(num_frames, feats.shape[2])
+            row[first:last] = feats[0, first - begin :]
+        if self._deltas is not None:
+            delta = self._deltas(row[None])
+            row = torch.cat([row[None], delta, self._deltas(delta)], dim=2)[0]
+        return row
 
     def _normalise_and_pool(self, row):
         """CMVN then average over windows of ``100 / frame_rate`` frames."""
         if self.settings["cmvn"] == "utterance":
-            row = (row - row.mean(0)) / row.std(0, unbiased=False).clamp_min(1e-5)
+            # In place on a new tensor: one row-sized temporary, not two.
+            row = (row - row.mean(0)).div_(row.std(0, unbiased=False).clamp_min(1e-5))
         elif self.settings["cmvn"] == "global":
             mean, std = self.cmvn_stats
-            row = (row - mean) / std
+            row = (row - mean).div_(std)
         pooled = torch.nn.functional.avg_pool1d(row.T[None], self._pool, self._pool, ceil_mode=True)
         return pooled[0].T
 
@@ -279,39 +351,36 @@ class KMeansTokenizer(UnitTokenizer):
             units.append(ids)
         return units
 
-    def _sample(self, source, sample_hours, seed):
-        """Random audio items (path or waveform, segment) of ``sample_hours``."""
+    def _candidates(self, source, seed):
+        """Audio items in a seeded random order, as ``(item, segment,
+        duration, where)``: ``item`` a path or a waveform, ``duration`` in
+        seconds (``None`` for a listed path: read from its header when drawn),
+        ``where`` the manifest line naming it (or ``""``)."""
         if isinstance(source, (str, Path)):
-            rows = read_manifest(source)
-            items = [(row["wav"], audio_segment(row)) for row in rows]
-            durations = [row["duration"] for row in rows]
+            items = [
+                (
+                    row["wav"],
+                    audio_segment(row),
+                    row["duration"],
+                    f"{source} line {row['line']} (ID {row['ID']!r})",
+                )
+                for row in read_manifest(source)
+            ]
         else:
-            items = [(item, (0.0, None)) for item in source]
-            durations = [
-                len(item) / self.sample_rate
-                if isinstance(item, torch.Tensor)
-                else audio_duration(item)
+            items = [
+                (
+                    item,
+                    (0.0, None),
+                    len(item) / self.sample_rate if isinstance(item, torch.Tensor) else None,
+                    "",
+                )
                 for item in source
             ]
-        order = np.random.default_rng(seed).permutation(len(items))
-        chosen, total = [], 0.0
-        for index in order:
-            if total >= sample_hours * 3600:
-                break
-            chosen.append(items[index])
-            total += durations[index]
-        return chosen
+        for index in np.random.default_rng(seed).permutation(len(items)):
+            yield items[index]
 
     @torch.no_grad()
-    def fit(
-        self,
-        source,
-        num_units,
-        sample_hours=1.0,
-        seed=0,
-        iterations=25,
-        batch_seconds=60.0,
-    ):
+    def fit(self, source, num_units, sample_hours=1.0, seed=0, iterations=25, *, on_error="error"):
         """Fits the centroids (and global CMVN statistics) on a random sample.
 
         Arguments
@@ -327,25 +396,70 @@ class KMeansTokenizer(UnitTokenizer):
             Seed of the sample and of k-means.
         iterations : int
             Maximum Lloyd iterations.
-        batch_seconds : float
-            Audio per feature-extraction batch.
+        on_error : str
+            Audio of the sample that cannot be read (missing, unreadable,
+            empty or non-finite: an :class:`AudioError`): ``"error"`` stops
+            the fit with an error naming the file (and its manifest line);
+            ``"skip"`` leaves it out, draws the next file of the random order
+            instead, logs a warning and records the skips in
+            :attr:`fit_info` (``num_skipped``, ``skipped_by_reason``, the
+            first few in ``skipped``).
 
         Returns
         -------
         KMeansTokenizer
             ``self``, fitted.
+
+        Example
+        -------
+        >>> import tempfile, pathlib, numpy, soundfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> soundfile.write(folder / "a.wav", numpy.random.randn(16000), 16000)
+        >>> _ = (folder / "bad.wav").write_bytes(b"not audio")
+        >>> paths = [folder / "a.wav", folder / "bad.wav"]
+        >>> tokenizer = KMeansTokenizer().fit(paths, num_units=4, on_error="skip")
+        >>> tokenizer.fit_info["num_skipped"], tokenizer.fit_info["skipped_by_reason"]
+        (1, {'unreadable': 1})
+        >>> KMeansTokenizer().fit(paths, num_units=4)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        speechbrain_xling.tokenizers.audio.AudioError: .../bad.wav: cannot read audio (...)
         """
+        if on_error not in ON_ERROR:
+            raise ValueError(f"on_error must be 'error' or 'skip', got {on_error!r}")
         reader = AudioReader(self.sample_rate)
-        rows, batch, batch_samples = [], [], 0
-        for item, segment in self._sample(source, sample_hours, seed):
-            wav = item if isinstance(item, torch.Tensor) else reader(item, *segment)
-            batch.append(wav)
-            batch_samples += len(wav)
-            if batch_samples >= batch_seconds * self.sample_rate:
-                rows += self._features(*pad_batch(batch))
-                batch, batch_samples = [], 0
-        if batch:
-            rows += self._features(*pad_batch(batch))
+        rows, skipped, total = [], [], 0.0
+        for item, segment, duration, where in self._candidates(source, seed):
+            if total >= sample_hours * 3600:
+                break
+            if isinstance(item, torch.Tensor):
+                wav = item
+            else:
+                try:
+                    if duration is None:
+                        duration = audio_duration(item)
+                    wav = reader(item, *segment)
+                except AudioError as error:
+                    named = AudioError(error.path, error.reason, error.detail, context=where)
+                    if on_error == "error":
+                        raise named from error
+                    skipped.append(
+                        {"wav": str(item), "reason": error.reason, "message": str(named)}
+                    )
+                    continue
+            rows.append(self._row_features(wav))
+            total += duration
+        if skipped:
+            logger.warning(
+                f"k-means fit: skipped {len(skipped)} unreadable audio file(s) of the "
+                f"fitting sample, replaced by the next ones of the random order; "
+                f"first: {'; '.join(s['message'] for s in skipped[:MAX_SKIPS_LISTED])}"
+            )
+        if not rows:
+            raise ValueError(
+                "no audio to fit k-means on"
+                + (f": all {len(skipped)} file(s) were skipped as unreadable" if skipped else "")
+            )
         if self.settings["cmvn"] == "global":
             frames = torch.cat(rows)
             self.cmvn_stats = (
@@ -362,6 +476,9 @@ class KMeansTokenizer(UnitTokenizer):
             "iterations": int(iterations),
             "num_utterances": len(rows),
             "num_frames": len(points),
+            "num_skipped": len(skipped),
+            "skipped_by_reason": dict(collections.Counter(s["reason"] for s in skipped)),
+            "skipped": skipped[:MAX_SKIPS_LISTED],
         }
         return self
 
@@ -385,8 +502,9 @@ class KMeansTokenizer(UnitTokenizer):
             np.savez(handle, meta=np.array(json.dumps(meta)), **self._arrays())
 
     @classmethod
-    def load(cls, path, device="cpu"):
-        """Reads a tokenizer written by :meth:`save`."""
+    def load(cls, path, device="cpu", chunk_seconds=60.0):
+        """Reads a tokenizer written by :meth:`save` (``device`` and
+        ``chunk_seconds`` as in the constructor)."""
         with np.load(path) as data:
             meta = json.loads(str(data["meta"]))
             if meta.get("format") != FILE_FORMAT:
@@ -395,7 +513,7 @@ class KMeansTokenizer(UnitTokenizer):
         settings = dict(meta["settings"])
         if settings["n_mfcc"] is None:
             del settings["n_mfcc"]
-        tokenizer = cls(device=device, **settings)
+        tokenizer = cls(device=device, chunk_seconds=chunk_seconds, **settings)
         tokenizer.centroids = arrays["centroids"].to(tokenizer.device)
         tokenizer.num_units = len(tokenizer.centroids)
         if "cmvn_mean" in arrays:
@@ -416,21 +534,28 @@ class KMeansTokenizer(UnitTokenizer):
         seed=0,
         iterations=25,
         device="cpu",
+        on_error="error",
+        chunk_seconds=60.0,
         **settings,
     ):
         """Loads ``path`` if it exists, else fits on ``manifest`` and saves it.
 
         A saved tokenizer is reused only if its settings, K and fit options
         (seed, sample hours, iterations, manifest hash) are the requested
-        ones; otherwise a ``ValueError`` lists the differences. Meant to be
-        run with ``run_on_main`` first, then on every process.
+        ones; otherwise a ``ValueError`` lists the differences. ``on_error``
+        (see :meth:`fit`) only applies to a new fit: it is no setting of the
+        model, so a saved one is reused whatever it was fitted with (its
+        skips are in its ``fit_info``). Meant to be run with ``run_on_main``
+        first, then on every process.
         """
-        requested = cls(device=device, **settings)
+        if on_error not in ON_ERROR:
+            raise ValueError(f"on_error must be 'error' or 'skip', got {on_error!r}")
+        requested = cls(device=device, chunk_seconds=chunk_seconds, **settings)
         if not Path(path).exists():
-            requested.fit(manifest, num_units, sample_hours, seed, iterations)
+            requested.fit(manifest, num_units, sample_hours, seed, iterations, on_error=on_error)
             requested.save(path)
             return requested
-        saved = cls.load(path, device=device)
+        saved = cls.load(path, device=device, chunk_seconds=chunk_seconds)
         expected = {
             **requested.settings,
             "num_units": int(num_units),

@@ -128,7 +128,9 @@ def _tokenize_part(part, rows, tokenizer, reader, batch_seconds, on_error, bar, 
                     }
                 )
         if kept:
-            units = tokenizer.encode(*pad_batch(wavs))
+            padded = pad_batch(wavs)
+            wavs.clear()  # encode needs only the padded copy (memory of long files)
+            units = tokenizer.encode(*padded)
             if len(units) != len(kept):
                 raise RuntimeError(
                     f"{type(tokenizer).__name__}.encode returned {len(units)} unit "
@@ -370,8 +372,8 @@ def tokenize_files(tokenizer, wav_paths, cache_folder=None, batch_seconds=60.0, 
     todo.sort(key=lambda item: -item["duration"])
     with tqdm(total=len(todo), desc="tokenise files", unit="file", disable=not progress) as bar:
         for batch in _batches(todo, batch_seconds):
-            wavs = [reader(item["wav"]) for item in batch]
-            for item, units in zip(batch, tokenizer.encode(*pad_batch(wavs))):
+            padded = pad_batch([reader(item["wav"]) for item in batch])
+            for item, units in zip(batch, tokenizer.encode(*padded)):
                 results[item["index"]] = units
                 if cache_paths[item["index"]] is not None:
                     with atomic_path(cache_paths[item["index"]]) as tmp_path:

@@ -1,5 +1,6 @@
 """The tokenisation recipe end to end: hparams files, k-means fit, torchrun."""
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 from speechbrain_xling.data.unit_store import UnitStore
 from speechbrain_xling.prepare.manifest import write_manifest
 from speechbrain_xling.tokenizers.audio import audio_duration
+from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
 from speechbrain_xling.tokenizers.mimi import MimiTokenizer
 from speechbrain_xling.tokenizers.pipeline import tokenize_manifest
 
@@ -36,10 +38,11 @@ def manifest(speech, tmp_path_factory):
     return path
 
 
-def run_recipe(command, cwd):
+def run_recipe(command, cwd, check=True):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(RECIPE.parents[2]), *sys.path])}
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    if check:
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
 
@@ -59,6 +62,51 @@ def test_kmeans_recipe_fits_then_tokenises(manifest, tmp_path):
     store = UnitStore(tmp_path / "units")
     assert len(store) == 5 and store.num_units == 8 and store.frame_rate == 25.0
     assert (tmp_path / "kmeans.npz").exists() and (tmp_path / "hyperparams.yaml").exists()
+
+
+def test_kmeans_recipe_on_error_covers_the_fit(manifest, tmp_path):
+    """One corrupt WAV in the manifest (so in the fitting sample): the default
+    stops the run naming it; --on_error=skip fits and tokenises without it,
+    and reports the skip (log, kmeans.npz fit info, tokenise summary)."""
+    bad = tmp_path / "corrupt.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot really audio")
+    lines = manifest.read_text().splitlines()
+    fields = lines[1].split(",")
+    header = lines[0].split(",")
+    fields[header.index("ID")] = "en_corrupt"
+    fields[header.index("wav")] = str(bad)
+    bad_manifest = tmp_path / "manifest.csv"
+    bad_manifest.write_text("\n".join([*lines, ",".join(fields)]) + "\n")
+
+    def command(output_folder, *options):
+        return [
+            sys.executable,
+            str(RECIPE / "tokenize_units.py"),
+            "hparams/tokenize_kmeans.yaml",
+            f"--output_folder={output_folder}",
+            f"--manifest={bad_manifest}",
+            "--num_units=8",
+            "--device=cpu",
+            *options,
+        ]
+
+    failed = run_recipe(command(tmp_path / "error"), cwd=RECIPE, check=False)
+    assert failed.returncode != 0
+    output = failed.stdout + failed.stderr  # SpeechBrain logs the error to stdout
+    assert "AudioError" in output and f"{bad}: cannot read audio" in output
+    assert "line 7 (ID 'en_corrupt')" in output
+    assert not (tmp_path / "error" / "kmeans.npz").exists()
+
+    result = run_recipe(command(tmp_path / "skip", "--on_error=skip"), cwd=RECIPE)
+    output = result.stdout + result.stderr
+    assert "skipped 1 unreadable audio file(s) of the fitting sample" in output
+    assert "corrupt.wav" in output
+    fit_info = KMeansTokenizer.load(tmp_path / "skip" / "kmeans.npz").fit_info
+    assert fit_info["num_skipped"] == 1 and fit_info["num_utterances"] == 5
+    assert fit_info["skipped"][0]["wav"] == str(bad)
+    assert UnitStore(tmp_path / "skip" / "units").header["rows"] == 5
+    summary = json.loads((tmp_path / "skip" / "units" / "tokenize_summary.json").read_text())
+    assert summary["rows_skipped"] == 1 and summary["skipped_by_reason"] == {"unreadable": 1}
 
 
 @pytest.mark.slow

@@ -9,6 +9,8 @@
         --data_folder=<sTinyStories release>      # prepares the manifest first
     python tokenize_units.py hparams/tokenize_kmeans.yaml --manifest=... \\
         --store_folder=...                         # fits k-means first
+    python tokenize_units.py hparams/tokenize_kmeans.yaml ... \\
+        --on_error=skip     # skip (and count) unreadable audio, in the fit too
     torchrun --nproc_per_node=4 tokenize_units.py hparams/tokenize_mimi.yaml ...
 
 Re-running resumes an interrupted run (finished store parts are kept).
