@@ -24,6 +24,24 @@ Official protocol (``zerospeech-benchmarks``), reproduced exactly:
 Submission files (``lexical/dev.txt``, ``syntactic/dev.txt``) have one line
 ``<filename> <score>`` per gold row, no header, no extension.
 
+Scores are written with :data:`SCORE_DIGITS` significant digits
+(:func:`format_score`), and the accuracy reported here is computed from the
+scores as they read back from that text (:func:`written_scores`), whether or
+not a submission file is written. The official scorer reads the file with
+pandas' default float parser, which is fast but not correctly rounded: two
+different 17-digit ``repr`` strings can read as the same double there (a win
+here, a tie there). Two different 12-digit decimals differ by at least
+1e-12 relative, thousands of double ulps (2.2e-16), far beyond any parser's
+error, so every reader gets the same order and the same ties from the file,
+and both accuracies agree by construction (ties count 0.5 in both). 12
+digits still resolve far finer than the scores themselves (log-probabilities
+from a float32 model carry about 7 significant digits).
+
+Gold rows of the syntactic task must have a ``type``, ``subtype`` and
+``id``: the official scorer averages per ``(type, subtype, id)`` with a pandas
+``groupby``, which silently drops pairs whose key is empty or reads as NaN
+(``NA``, ``null``, ...), so such rows are rejected instead of scored.
+
 Authors
  * speechbrain-xling authors 2026
 """
@@ -51,6 +69,20 @@ GOLD_COLUMNS = {
     LEXICAL: ("filename", "id", "voice", "frequency", "word", "phones", "length", "correct"),
     SYNTACTIC: ("filename", "id", "voice", "type", "subtype", "correct", "transcription"),
 }
+# Significant digits of a written score: coarse enough that any float parser
+# (pandas' fast one included) reads distinct written values as distinct,
+# correctly ordered doubles; fine enough to keep every meaningful digit.
+SCORE_DIGITS = 12
+# Syntactic averaging key: the official scorer groups pairs by these columns.
+SYNTACTIC_KEY = ("type", "subtype", "id")
+# Field values pandas.read_csv reads as NaN by default (pandas 2.x, which
+# covers older lists); a groupby drops the rows whose key holds one.
+PANDAS_NA_VALUES = frozenset(
+    (
+        "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+        "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+    )
+)  # fmt: skip
 
 
 @dataclass
@@ -200,7 +232,9 @@ def read_syntactic(root, split="dev"):
     """sBLiMP: pairs the k-th correct row with the k-th incorrect row.
 
     Raises ``BenchmarkFormatError`` when the numbers of correct and
-    incorrect rows differ.
+    incorrect rows differ, or when a row's ``type``, ``subtype`` or ``id``
+    is empty or a value pandas reads as missing (``NA``, ``null``, ...):
+    the official scorer would silently drop it.
 
     Example
     -------
@@ -219,8 +253,24 @@ def read_syntactic(root, split="dev"):
     ([0, 1], [2, 3])
     >>> task.groups
     [('agr', 's1', '0'), ('agr', 's2', '0')]
+    >>> gold[1] = "a,0,v1,,s1,1,dogs bark"  # no type
+    >>> _ = (folder / "gold.csv").write_text("\\n".join(gold) + "\\n")
+    >>> read_syntactic(root)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    speechbrain_xling.eval.files.BenchmarkFormatError: .../gold.csv, line 2: type is empty; ...
     """
     gold_path, rows = _read_gold(root, SYNTACTIC, split)
+    for line, row in rows:
+        for column in SYNTACTIC_KEY:
+            value = row[column]
+            if value is None or value in PANDAS_NA_VALUES:
+                shown = "empty" if not value else f"{value!r}, which pandas reads as missing"
+                raise BenchmarkFormatError(
+                    f"{gold_path}, line {line}: {column} is {shown}; pairs are "
+                    f"averaged per ({', '.join(SYNTACTIC_KEY)}) and the official "
+                    "scorer silently drops rows without one"
+                )
     correct = [i for i, (_, row) in enumerate(rows) if row["correct"].strip() == "1"]
     wrong = [i for i, (_, row) in enumerate(rows) if row["correct"].strip() == "0"]
     if len(correct) != len(wrong):
@@ -233,8 +283,41 @@ def read_syntactic(root, split="dev"):
     return _task(SYNTACTIC, gold_path, rows, list(zip(correct, wrong)), groups)
 
 
+def format_score(score):
+    """A score as written in the submission file: :data:`SCORE_DIGITS`
+    significant digits.
+
+    Example
+    -------
+    >>> format_score(-0.16527635528529092), format_score(-2.25)
+    ('-0.165276355285', '-2.25')
+    """
+    return format(float(score), f".{SCORE_DIGITS}g")
+
+
+def written_scores(scores):
+    """The scores a reader of the submission file gets back.
+
+    Python's ``float`` reads the text of :func:`format_score` correctly
+    rounded; the official scorer's fast parser may land an ulp away, but
+    with the same order and the same ties, so accuracies computed from
+    these scores agree with the official ones.
+
+    Example
+    -------
+    >>> written_scores([-0.16527635528529092, -0.16527635528529094]).tolist()
+    [-0.165276355285, -0.165276355285]
+    """
+    return np.array([float(format_score(score)) for score in scores], dtype=np.float64)
+
+
 def task_accuracy(task, scores):
     """Official accuracy of a task from one score per gold row.
+
+    The scores are compared as written in the submission file
+    (:func:`written_scores`), so scores that differ only beyond
+    :data:`SCORE_DIGITS` significant digits tie, here as in the official
+    scorer.
 
     Arguments
     ---------
@@ -257,10 +340,13 @@ def task_accuracy(task, scores):
     ...     [], np.array([0, 0]), np.array([1, 2]), [("1",), ("2",)])
     >>> task_accuracy(task, [-1.0, -2.0, -1.0])["accuracy"]
     0.75
+    >>> task_accuracy(task, [-1.0, -1.0 - 1e-15, -1.0])["accuracy"]  # ties
+    0.5
     """
     scores = np.asarray(scores, dtype=np.float64)
     if scores.shape != (len(task.filenames),):
         raise ValueError(f"{task.name}: expected {len(task.filenames)} scores, got {scores.shape}")
+    scores = written_scores(scores)
     outcomes = pair_outcomes(scores[task.correct_rows], scores[task.wrong_rows])
     per_group = defaultdict(list)
     for group, outcome in zip(task.groups, outcomes):
@@ -284,8 +370,12 @@ def task_accuracy(task, scores):
 def write_submission(task, scores, path):
     """Writes the official submission file: ``<filename> <score>`` per line.
 
-    Scores are written with ``repr`` so the file round-trips them exactly
-    (ties stay ties for the official scorer).
+    Scores are written with :func:`format_score` (:data:`SCORE_DIGITS`
+    significant digits), not ``repr``: the official scorer's fast float
+    parser can read two different 17-digit reprs as the same double, while
+    distinct 12-digit values read back distinct and in order with any
+    parser. :func:`task_accuracy` compares the scores as written, so it
+    agrees with the official scorer.
 
     Example
     -------
@@ -293,13 +383,13 @@ def write_submission(task, scores, path):
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "lexical" / "dev.txt"
     >>> task = ZeroSpeechTask("lexical", Path("gold.csv"), ["a", "b"], [],
     ...                       np.array([0]), np.array([1]), [("1",)])
-    >>> write_submission(task, [-1.5, -2.25], path)
+    >>> write_submission(task, [-1.5, -1 / 3], path)
     >>> print(path.read_text(), end="")
     a -1.5
-    b -2.25
+    b -0.333333333333
     """
     lines = [
-        f"{filename} {float(score)!r}"
+        f"{filename} {format_score(score)}"
         for filename, score in zip(task.filenames, scores, strict=True)
     ]
     write_text_atomically("\n".join(lines) + "\n", path)
@@ -322,7 +412,8 @@ def evaluate_zerospeech_task(scorer, task, units_of, submission_path=None):
     Returns
     -------
     dict
-        See :func:`task_accuracy`.
+        See :func:`task_accuracy` (which compares the scores as written in
+        the submission file, whether or not one is written).
 
     Example
     -------

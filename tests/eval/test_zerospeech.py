@@ -2,7 +2,9 @@
 
 import importlib.util
 import os
+import re
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from speechbrain_xling.eval.scoring import LikelihoodScorer
 from speechbrain_xling.eval.zerospeech import (
     GOLD_COLUMNS,
     evaluate_zerospeech_task,
+    format_score,
     read_lexical,
     read_syntactic,
     read_zerospeech,
@@ -94,14 +97,108 @@ def test_lexical_pairs_by_id_and_voice_and_averages_per_id(tmp_path):
     assert (result["num_pairs"], result["num_groups"]) == (6, 3)
 
 
-def test_submission_lists_every_gold_file_with_its_exact_score(tmp_path):
+def test_submission_lists_every_gold_file_with_its_written_score(tmp_path):
     write_gold(tmp_path, "lexical", LEXICAL_GOLD)
     task = read_lexical(tmp_path)
     scores = [row[-1] / 3 for row in LEXICAL_GOLD]
     write_submission(task, scores, tmp_path / "sub" / "lexical" / "dev.txt")
     lines = (tmp_path / "sub" / "lexical" / "dev.txt").read_text().splitlines()
     assert [line.split(" ")[0] for line in lines] == [row[0] for row in LEXICAL_GOLD]
-    assert [float(line.split(" ")[1]) for line in lines] == scores
+    assert [line.split(" ")[1] for line in lines] == [format_score(s) for s in scores]
+    assert [float(line.split(" ")[1]) for line in lines] == pytest.approx(scores, rel=5e-12)
+
+
+# Two 17-digit reprs that pandas' default (fast) float parser reads as the
+# same double; 12 significant digits write both as -0.165276355285.
+REPR_TIE = (-0.16527635528529092, -0.16527635528529094)
+
+
+def submission_scores(path):
+    """``{filename: text of its score}`` of a submission file."""
+    return dict(line.split(" ") for line in path.read_text().splitlines())
+
+
+def test_scores_equal_beyond_the_written_digits_tie(tmp_path):
+    write_gold(tmp_path, "lexical", LEXICAL_GOLD)
+    task = read_lexical(tmp_path)
+    scores = {row[0]: row[-1] for row in LEXICAL_GOLD}
+    scores["b1"], scores["b1x"] = REPR_TIE  # id B: the word won, now a tie
+    scores = [scores[row[0]] for row in LEXICAL_GOLD]
+    submission = tmp_path / "sub" / "lexical" / "dev.txt"
+    write_submission(task, scores, submission)
+    written = submission_scores(submission)
+    assert written["b1"] == written["b1x"] == "-0.165276355285"
+    result = task_accuracy(task, scores)
+    assert result["accuracy"] == pytest.approx((1 / 3 + 0.5 + 0.75) / 3)
+
+
+@pytest.mark.parametrize(
+    "correct, wrong, written",
+    [
+        (-0.1652763552851, -0.1652763552859, ("-0.165276355285", "-0.165276355286")),
+        (-1234.567890121, -1234.567890129, ("-1234.56789012", "-1234.56789013")),
+        (-2.000000000004e-7, -2.000000000006e-7, ("-2e-07", "-2.00000000001e-07")),
+    ],
+)
+@pytest.mark.parametrize("swap", [False, True])
+def test_scores_that_differ_at_the_written_digits_keep_their_order(
+    tmp_path, correct, wrong, written, swap
+):
+    write_gold(tmp_path, "lexical", LEXICAL_GOLD[6:8])  # b1 (word), b1x (nonce)
+    task = read_lexical(tmp_path)
+    scores = [wrong, correct] if swap else [correct, wrong]
+    submission = tmp_path / "sub" / "lexical" / "dev.txt"
+    write_submission(task, scores, submission)
+    text = submission_scores(submission)
+    assert (text["b1"], text["b1x"]) == (written[::-1] if swap else written)
+    assert task_accuracy(task, scores)["accuracy"] == (0.0 if swap else 1.0)
+
+
+class FixedScorer:
+    """A ``LikelihoodScorer`` stand-in returning given scores in call order."""
+
+    def __init__(self, scores):
+        self.scores = scores
+        self.lm = SimpleNamespace(vocab=SimpleNamespace(num_units=16))
+
+    def score(self, candidates):
+        assert len(candidates) == len(self.scores)
+        return np.array(self.scores)
+
+
+@pytest.mark.parametrize("with_submission", [False, True])
+def test_evaluation_compares_the_scores_as_written(tmp_path, with_submission):
+    write_gold(tmp_path, "syntactic", SYNTACTIC_GOLD)
+    task = read_syntactic(tmp_path)
+    scores = [row[-1] for row in SYNTACTIC_GOLD]
+    scores[2], scores[6] = REPR_TIE  # (agr, s2, 1): a win in repr, a tie as written
+    submission = tmp_path / "sub" / "syntactic" / "dev.txt" if with_submission else None
+    result = evaluate_zerospeech_task(FixedScorer(scores), task, read_units, submission)
+    assert result["accuracy"] == pytest.approx(0.5)
+    assert result["by_type"] == pytest.approx({"agr": 0.5, "npi": 0.5})
+    if with_submission:
+        text = submission_scores(submission)
+        read_back = [float(text[name]) for name in task.filenames]
+        assert task_accuracy(task, read_back) == result
+
+
+def test_pandas_reads_the_submission_as_the_project_does(tmp_path):
+    # the official scorer reads submissions with pandas' default parser
+    pandas = pytest.importorskip("pandas")
+    write_gold(tmp_path, "lexical", LEXICAL_GOLD)
+    task = read_lexical(tmp_path)
+    rng = np.random.default_rng(0)
+    scores = np.concatenate([REPR_TIE, -rng.exponential(3.0, len(LEXICAL_GOLD) - 2)])
+    scores[3] = scores[2] * (1 + 1e-14)  # a2 vs a2x: another tie as written
+    submission = tmp_path / "sub" / "lexical" / "dev.txt"
+    write_submission(task, scores, submission)
+    frame = pandas.read_csv(submission, sep=" ", header=None, names=["filename", "score"])
+    assert frame["filename"].tolist() == task.filenames
+    # fast parser or not, every comparison (ties included) comes out as here
+    theirs = frame["score"].to_numpy()
+    ours = np.array([float(format_score(score)) for score in scores])
+    assert (np.sign(theirs[:, None] - theirs) == np.sign(ours[:, None] - ours)).all()
+    assert task_accuracy(task, theirs) == task_accuracy(task, scores)
 
 
 def test_model_scores_real_items_above_shuffled_ones(tmp_path, progression_lm):
@@ -162,6 +259,26 @@ def test_malformed_gold_rows_are_named(tmp_path, change, message):
     write_gold(tmp_path, "syntactic", change(list(SYNTACTIC_GOLD)))
     with pytest.raises(BenchmarkFormatError, match=message):
         read_syntactic(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "column, value, message",
+    [
+        ("type", "", "type is empty"),
+        ("subtype", "", "subtype is empty"),
+        ("id", "", "id is empty"),
+        ("subtype", "NA", "subtype is 'NA', which pandas reads as missing"),
+    ],
+)
+def test_syntactic_row_without_averaging_key_is_an_error(tmp_path, column, value, message):
+    # the official scorer's groupby silently drops such a pair
+    rows = list(SYNTACTIC_GOLD)
+    index = GOLD_COLUMNS["syntactic"].index(column)
+    rows[2] = rows[2][:index] + (value,) + rows[2][index + 1 :]  # agr_b_v1, line 4
+    folder = write_gold(tmp_path, "syntactic", rows)
+    with pytest.raises(BenchmarkFormatError) as error:
+        read_syntactic(tmp_path)
+    assert re.match(re.escape(f"{folder / 'gold.csv'}, line 4: {message};"), str(error.value))
 
 
 def test_gold_without_required_column_is_an_error(tmp_path):
