@@ -23,6 +23,8 @@ INSTALL_REQUIRES = [
     "pyyaml",
 ]
 
+RECIPE = "speechbrain_xling.recipe"
+
 setup(
     name="speechbrain-xling",
     version="0.1.0",
@@ -34,9 +36,14 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.10",
-    packages=find_packages(include=["speechbrain_xling", "speechbrain_xling.*"]),
+    # The recipe folder ships inside the package as ``speechbrain_xling/recipe``
+    # (train.py and the hparams), so an installed wheel runs the demo.
+    packages=[*find_packages(include=["speechbrain_xling", "speechbrain_xling.*"]), RECIPE],
+    package_dir={RECIPE: "recipes/sTinyStories/SLM"},
+    package_data={RECIPE: ["*.py", "*.md", "hparams/*.yaml"]},
     install_requires=INSTALL_REQUIRES,
-    extras_require={"dev": ["pytest>=8", "ruff>=0.6"]},
+    # setuptools and wheel: the test that builds the wheel does it offline.
+    extras_require={"dev": ["pytest>=8", "ruff>=0.6", "setuptools>=70", "wheel"]},
     classifiers=[
         "License :: OSI Approved :: Apache Software License",
         "Programming Language :: Python :: 3",

@@ -13,8 +13,8 @@ One command runs the whole method offline::
    espeak-ng synthesised, see :mod:`speechbrain_xling.tokenizers.phones`).
    ``--unit-bpe VOCAB`` merges frequent k-means unit n-grams into tokens
    (:mod:`speechbrain_xling.tokenizers.unit_bpe`), shortening sequences.
-3. **Training**: the recipe's five hparams files (stage 1, 2, 3 and the two
-   baselines) through :func:`speechbrain_xling.training.run_training`, with
+3. **Training**: the recipe's ``train.py`` on its five hparams files (stage 1,
+   2, 3 and the two baselines; :mod:`speechbrain_xling.recipe_folder`), with
    the paper's step ratios 75 / 20 / 30 / 50 / 25 scaled by ``--step-scale``
    (steps per thousand paper steps) at ``--tokens-per-step`` tokens, so the
    token budgets stay matched as in Table 3. Models start from scratch (no
@@ -36,22 +36,18 @@ import statistics
 import time
 from pathlib import Path
 
-import speechbrain as sb
-from hyperpyyaml import load_hyperpyyaml
-
 from speechbrain_xling.atomic import write_json_atomically, write_text_atomically
+from speechbrain_xling.budget import read_stage
 from speechbrain_xling.corpora import build_mini_corpus
 from speechbrain_xling.corpora.tts import TRAIN_VOICES
 from speechbrain_xling.data.unit_store import HEADER_FILE, UnitStore
 from speechbrain_xling.eval.report import COLUMNS, MISSING_MARK
 from speechbrain_xling.eval.run import evaluate_systems
-from speechbrain_xling.training import FINAL_MODEL, run_training
+from speechbrain_xling.recipe_folder import recipe_folder, run_recipe_script
+from speechbrain_xling.training import FINAL_MODEL, SUMMARY_FILE
 
 logger = logging.getLogger(__name__)
 
-RECIPE_HPARAMS = (
-    Path(__file__).resolve().parents[1] / "recipes" / "sTinyStories" / "SLM" / "hparams"
-)
 # (hparams file, thousands of paper steps): Table 3's budgets at 614,400 tokens/step.
 STAGES = (
     ("stage1_en_pretrain", 75),
@@ -170,10 +166,15 @@ def bpe_units(tokenizer, stores, folder, vocab_size, no_progress=False):
 
 
 def train_systems(train_store, valid_store, num_units, results_root, seed, args):
-    """Trains the five systems of Table 3; returns ``{system name: model folder}``."""
+    """Trains the five systems of Table 3 with the recipe's ``train.py``.
+
+    Returns ``{system name: model folder}``.
+    """
+    recipe = recipe_folder()
+    hparams_folder = Path(args.hparams_folder) if args.hparams_folder else recipe / "hparams"
     systems = {}
     for number, (stage, thousands) in enumerate(STAGES, start=1):
-        hparams_file = RECIPE_HPARAMS / f"{stage}.yaml"
+        hparams_file = hparams_folder / f"{stage}.yaml"
         overrides = {
             "seed": seed,
             "results_root": str(results_root),
@@ -189,26 +190,20 @@ def train_systems(train_store, valid_store, num_units, results_root, seed, args)
             "checkpoint_every_steps": 50,
             "interleave_mode": args.interleave_mode,
         }
-        if "init_from_stage" not in hparams_file.read_text():
+        if not read_stage(hparams_file).get("init_from_stage"):
             overrides["text_lm_source"] = None
             overrides["model_config"] = tiny_model_config(args.hidden_size, args.num_layers)
-        with open(hparams_file, encoding="utf-8") as handle:
-            hparams = load_hyperpyyaml(handle, overrides)
-        name = hparams["system_name"]
         print(
-            f"[train {number}/{len(STAGES)}] {name}: {overrides['max_steps']} steps "
+            f"[train {number}/{len(STAGES)}] {stage}: {overrides['max_steps']} steps "
             f"x {args.tokens_per_step} tokens (seed {seed})",
             flush=True,
         )
-        sb.create_experiment_directory(
-            experiment_directory=hparams["output_folder"],
-            hyperparams_to_save=str(hparams_file),
-            overrides=overrides,
-        )
-        run_training(
-            hparams, {"device": "cpu", "noprogressbar": args.no_progress}, str(hparams_file)
-        )
-        systems[name] = Path(hparams["output_folder"]) / FINAL_MODEL
+        flags = [f"--{key}={json.dumps(value)}" for key, value in overrides.items()]
+        flags += ["--device=cpu"] + (["--noprogressbar"] if args.no_progress else [])
+        run_recipe_script(recipe / "train.py", [hparams_file, *flags])
+        output_folder = Path(results_root) / stage
+        with open(output_folder / SUMMARY_FILE, encoding="utf-8") as handle:
+            systems[json.load(handle)["system_name"]] = output_folder / FINAL_MODEL
     return systems
 
 
@@ -425,6 +420,11 @@ def parse_args(argv=None):
     parser.add_argument("--num-layers", type=int, default=2)
     parser.add_argument("--interleave-mode", choices=("paired", "sampled"), default="sampled")
     parser.add_argument("--eval-tokens-per-batch", type=int, default=16384)
+    parser.add_argument(
+        "--hparams-folder",
+        default=None,
+        help="stage hparams files to train with (default: the recipe's hparams/)",
+    )
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     if not 1 <= args.train_voices <= len(TRAIN_VOICES):

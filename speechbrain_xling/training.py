@@ -1,15 +1,18 @@
-"""One training stage from loaded hparams: the body of the recipe's train.py.
+"""The steps of one training stage, called in order by the recipe's train.py.
+
+``plan_steps`` (step budget) -> ``dataio_prepare`` (the packed stream of this
+rank and the validation batches, from the data pipeline declared in the
+stage's hparams) -> ``SLMBrain.fit`` -> ``finish_stage`` (final model and
+``training_summary.json``). ``stage_is_done`` tells a finished stage.
 
 Authors
  * speechbrain-xling authors 2026
 """
 
 import difflib
-import json
 import logging
 import os
 import shutil
-import time
 from pathlib import Path
 
 import torch
@@ -17,11 +20,10 @@ from speechbrain.utils.distributed import if_main_process, run_on_main
 from torch.utils.data import DataLoader
 
 from speechbrain_xling.atomic import write_json_atomically
-from speechbrain_xling.brain import SLMBrain, gradient_accumulation
+from speechbrain_xling.brain import gradient_accumulation
 from speechbrain_xling.budget import stage_budget
-from speechbrain_xling.checkpoints import AtomicCheckpointer, TorchRandomState
-from speechbrain_xling.data.packing import WindowPacker
-from speechbrain_xling.data.sequences import DocumentMixture, load_word_alignments
+from speechbrain_xling.checkpoints import AtomicCheckpointer
+from speechbrain_xling.data.store_mixture import StoreMixture
 from speechbrain_xling.data.stream import PackedWindowStream
 from speechbrain_xling.data.unit_store import UnitStore
 
@@ -40,17 +42,12 @@ REQUIRED_KEYS = (
     "eos_index",
     "languages",
     "language_shares",
-    "interleave_ratio",
-    "interleave_mode",
-    "switch_prob",
-    "on_misaligned",
+    "documents",
+    "packer",
     "context_length",
     "batch_size",
     "tokens_per_step",
     "max_steps",
-    "lr",
-    "warmup_ratio",
-    "max_grad_norm",
     "checkpoint_every_steps",
     "log_every_steps",
     "lm",
@@ -60,9 +57,17 @@ REQUIRED_KEYS = (
     "checkpointer",
     "train_logger",
 )
+# Keys a stage file may hold besides REQUIRED_KEYS (most reach the pipeline
+# objects through !ref); anything else is taken for a typo.
 OPTIONAL_KEYS = (
+    "train_stores",
+    "store_shares",
     "valid_store",
     "valid_batches",
+    "interleave_ratio",
+    "interleave_mode",
+    "switch_prob",
+    "on_misaligned",
     "word_alignments",
     "init_from",
     "init_from_stage",
@@ -70,6 +75,9 @@ OPTIONAL_KEYS = (
     "model_config",
     "results_root",
     "attn_implementation",
+    "lr",
+    "warmup_ratio",
+    "max_grad_norm",
     "weight_decay",
     "betas",
     "precision",
@@ -86,10 +94,14 @@ def check_hparams(hparams, source="hparams"):
 
     Example
     -------
-    >>> check_hparams({key: 0 for key in REQUIRED_KEYS})
-    >>> bad = {key: 0 for key in REQUIRED_KEYS if key != "max_steps"}
-    >>> bad["max_step"] = 10
-    >>> check_hparams(bad, "stage.yaml")  # doctest: +ELLIPSIS
+    >>> import tempfile
+    >>> from speechbrain_xling.checkpoints import AtomicCheckpointer
+    >>> hparams = {key: 0 for key in REQUIRED_KEYS}
+    >>> hparams["checkpointer"] = AtomicCheckpointer(tempfile.mkdtemp())
+    >>> check_hparams(hparams)
+    >>> del hparams["max_steps"]
+    >>> hparams["max_step"] = 10
+    >>> check_hparams(hparams, "stage.yaml")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: stage.yaml: unknown key 'max_step' (did you mean 'max_steps'?); ...
@@ -100,56 +112,127 @@ def check_hparams(hparams, source="hparams"):
         guess = difflib.get_close_matches(key, known, n=1)
         hint = f" (did you mean {guess[0]!r}?)" if guess else ""
         problems.append(f"unknown key {key!r}{hint}")
-    for key in REQUIRED_KEYS:
-        if key not in hparams:
-            problems.append(f"missing key {key!r}")
+    problems += [f"missing key {key!r}" for key in REQUIRED_KEYS if key not in hparams]
     if problems:
         raise ValueError(f"{source}: " + "; ".join(problems))
-
-
-def build_train_stream(hparams, rank, world_size, accumulation):
-    """The checkpointable training stream of one rank."""
-    store = UnitStore(hparams["train_store"])
-    if store.num_units != hparams["num_units"]:
-        raise ValueError(
-            f"{store.folder} holds units of K={store.num_units} but the hparams "
-            f"say num_units={hparams['num_units']}"
+    if not isinstance(hparams["checkpointer"], AtomicCheckpointer):
+        logger.warning(
+            f"{source}: the checkpointer is a {type(hparams['checkpointer']).__name__}; a "
+            "job killed while it saves leaves a checkpoint that breaks the next run (use "
+            "speechbrain_xling.checkpoints.AtomicCheckpointer)"
         )
-    alignments = hparams.get("word_alignments")
-    mixture = DocumentMixture(
-        store,
-        hparams["languages"],
-        interleave_ratio=hparams["interleave_ratio"],
-        mode=hparams["interleave_mode"],
-        switch_prob=hparams["switch_prob"],
-        language_shares=hparams["language_shares"],
-        seed=hparams["seed"],
-        on_misaligned=hparams["on_misaligned"],
-        word_alignments=load_word_alignments(alignments) if alignments else None,
-    )
-    for reason, count in mixture.index.skipped.items():
-        logger.warning(f"{store.folder}: skipped {count} stories ({reason})")
-    packer = WindowPacker(
-        mixture, hparams["context_length"], hparams["eos_index"], rank, world_size
-    )
-    return PackedWindowStream(packer, hparams["batch_size"], hparams["max_steps"] * accumulation)
 
 
-def build_valid_batches(hparams):
-    """A loader over fixed validation batches (same mixture settings), or None."""
+def _distributed_rank():
+    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+
+
+def plan_steps(hparams, hparams_file="hparams"):
+    """Checks the hparams and sets the step budget SpeechBrain's Brain reads.
+
+    Sets ``grad_accumulation_factor`` (micro-batches per optimiser step, so
+    that every step sees ``tokens_per_step`` tokens over all ranks) and
+    ``optimizer_step_limit`` (= ``max_steps``), and logs the planned tokens
+    per language. Returns the planned tokens (``{lang: tokens}``).
+    """
+    check_hparams(hparams, hparams_file)
+    _, world_size = _distributed_rank()
+    accumulation = gradient_accumulation(
+        hparams["tokens_per_step"],
+        hparams["batch_size"],
+        hparams["context_length"],
+        world_size,
+    )
+    hparams["grad_accumulation_factor"] = accumulation
+    hparams["optimizer_step_limit"] = hparams["max_steps"]
+    planned = stage_budget(hparams)
+    logger.info(
+        f"{hparams['system_name']}: {hparams['max_steps']} steps x "
+        f"{hparams['tokens_per_step']} tokens ({world_size} ranks x "
+        f"{hparams['batch_size']} windows x {hparams['context_length']} x "
+        f"{accumulation} accumulation); planned tokens per language: {planned}"
+    )
+    return planned
+
+
+def open_stores(hparams):
+    """``{name: UnitStore}`` of the stage: ``train_store`` or ``train_stores``.
+
+    Exactly one of the two must be set; every store must hold units of
+    ``num_units`` (K).
+    """
+    single, several = hparams["train_store"], hparams.get("train_stores") or {}
+    if bool(single) == bool(several):
+        raise ValueError(
+            "set train_store (one unit store folder) or train_stores ({name: folder, ...}), "
+            f"not {'both' if single else 'neither'}"
+        )
+    folders = dict(several) if several else {"train": single}
+    stores = {name: UnitStore(folder) for name, folder in folders.items()}
+    for store in stores.values():
+        if store.num_units != hparams["num_units"]:
+            raise ValueError(
+                f"{store.folder} holds units of K={store.num_units} but the hparams "
+                f"say num_units={hparams['num_units']}"
+            )
+    return stores
+
+
+def _store_languages(stores, languages):
+    """The stage's languages each store takes part in (all of them for one store)."""
+    if len(stores) == 1:
+        return {name: list(languages) for name in stores}
+    taken = {
+        name: [lang for lang in languages if lang in store.languages()]
+        for name, store in stores.items()
+    }
+    for name, langs in taken.items():
+        if not langs:
+            raise ValueError(
+                f"{stores[name].folder} holds none of the languages {list(languages)} "
+                f"(it has {stores[name].languages()})"
+            )
+    unused = [lang for lang in languages if not any(lang in langs for langs in taken.values())]
+    if unused:
+        raise ValueError(f"language(s) {unused} are in none of the unit stores")
+    return taken
+
+
+def dataio_prepare(hparams):
+    """The training stream of this rank and the validation batches.
+
+    The stores of ``train_store`` (one folder) or ``train_stores``
+    (``{name: folder}``) each feed a ``documents`` mixture (the hparams' ``!name:`` of
+    :class:`~speechbrain_xling.data.sequences.DocumentMixture`), several stores
+    are mixed by ``store_shares`` (:class:`StoreMixture`), and the ``packer``
+    cuts the documents into this rank's windows. ``valid_store``, if set,
+    gives ``valid_batches`` fixed batches of the same pipeline.
+
+    Returns
+    -------
+    train_loader : DataLoader
+        Over a checkpointable :class:`PackedWindowStream` (``.dataset``).
+    valid_loader : DataLoader or None
+    """
+    rank, world_size = _distributed_rank()
+    stores = open_stores(hparams)
+    sources = {
+        name: hparams["documents"](stores[name], langs, seed=hparams["seed"])
+        for name, langs in _store_languages(stores, hparams["languages"]).items()
+    }
+    mixture = StoreMixture(sources, hparams.get("store_shares") or None)
+    packer = hparams["packer"](mixture, rank=rank, world_size=world_size)
+    num_batches = hparams["max_steps"] * hparams["grad_accumulation_factor"]
+    stream = PackedWindowStream(packer, hparams["batch_size"], num_batches)
+    return _loader(stream), _valid_loader(hparams)
+
+
+def _valid_loader(hparams):
     if not hparams.get("valid_store"):
         return None
-    mixture = DocumentMixture(
-        UnitStore(hparams["valid_store"]),
-        hparams["languages"],
-        interleave_ratio=hparams["interleave_ratio"],
-        mode=hparams["interleave_mode"],
-        switch_prob=hparams["switch_prob"],
-        language_shares=hparams["language_shares"],
-        seed=0,
-        on_misaligned="skip",
-    )
-    packer = WindowPacker(mixture, hparams["context_length"], hparams["eos_index"])
+    store = UnitStore(hparams["valid_store"])
+    mixture = hparams["documents"](store, hparams["languages"], seed=0, on_misaligned="skip")
+    packer = hparams["packer"](StoreMixture({"valid": mixture}))
     batches = [
         packer.next_batch(hparams["batch_size"]) for _ in range(hparams.get("valid_batches", 4))
     ]
@@ -172,78 +255,21 @@ def stage_is_done(output_folder):
     return (folder / SUMMARY_FILE).exists() and (folder / FINAL_MODEL).exists()
 
 
-def run_training(hparams, run_opts, hparams_file="hparams"):
-    """Trains one stage; skips it if it already finished.
+def finish_stage(brain, hparams, train_loader, seconds):
+    """Writes the final model and ``training_summary.json`` of a finished stage.
 
-    Arguments
-    ---------
-    hparams : dict
-        Loaded HyperPyYAML hparams (see the recipe's ``hparams/*.yaml``).
-    run_opts : dict
-        SpeechBrain run options (device, precision, distributed backend...).
-    hparams_file : str
-        Name used in error messages.
-
-    Returns
-    -------
-    dict
-        The training summary (also written to ``training_summary.json``).
+    Returns the summary; a stage stopped before ``max_steps`` (``--debug``)
+    writes no final model.
     """
-    check_hparams(hparams, hparams_file)
-    output_folder = Path(hparams["output_folder"])
-    if stage_is_done(output_folder):
-        logger.info(f"{output_folder} already holds a finished stage; skipping")
-        with open(output_folder / SUMMARY_FILE) as handle:
-            return json.load(handle)
-    rank = int(os.environ.get("RANK", 0))
-    world_size = int(os.environ.get("WORLD_SIZE", 1))
-    accumulation = gradient_accumulation(
-        hparams["tokens_per_step"],
-        hparams["batch_size"],
-        hparams["context_length"],
-        world_size,
-    )
-    planned = stage_budget(hparams)
-    logger.info(
-        f"{hparams['system_name']}: {hparams['max_steps']} steps x "
-        f"{hparams['tokens_per_step']} tokens ({world_size} ranks x "
-        f"{hparams['batch_size']} windows x {hparams['context_length']} x "
-        f"{accumulation} accumulation); planned tokens per language: {planned}"
-    )
-    hparams["grad_accumulation_factor"] = accumulation
-    hparams["optimizer_step_limit"] = hparams["max_steps"]
-    stream = build_train_stream(hparams, rank, world_size, accumulation)
-    checkpointer = hparams["checkpointer"]
-    if not isinstance(checkpointer, AtomicCheckpointer):
-        logger.warning(
-            f"{hparams_file}: the checkpointer is a {type(checkpointer).__name__}; a job "
-            "killed while it saves leaves a checkpoint that breaks the next run (use "
-            "speechbrain_xling.checkpoints.AtomicCheckpointer)"
-        )
-    checkpointer.add_recoverable("train_stream", stream)
-    checkpointer.add_recoverable("torch_rng", TorchRandomState())
-    brain = SLMBrain(
-        modules={"lm": hparams["lm"]},
-        opt_class=hparams["opt_class"],
-        hparams=hparams,
-        run_opts=run_opts,
-        checkpointer=checkpointer,
-    )
-    started = time.time()
-    brain.fit(
-        hparams["epoch_counter"],
-        train_set=_loader(stream),
-        valid_set=build_valid_batches(hparams),
-    )
     summary = {
         "system_name": hparams["system_name"],
         "optimizer_steps": brain.optimizer_step,
         "tokens_per_step": hparams["tokens_per_step"],
-        "planned_tokens": planned,
+        "planned_tokens": stage_budget(hparams),
         "measured_tokens": brain.token_tally.as_dict(),
-        "documents": dict(stream.packer.mixture.document_counts),
-        "world_size": world_size,
-        "seconds": round(time.time() - started, 2),
+        "documents": train_loader.dataset.packer.document_counts,
+        "world_size": _distributed_rank()[1],
+        "seconds": round(seconds, 2),
     }
     if brain.optimizer_step < hparams["max_steps"]:
         logger.info(
@@ -251,8 +277,10 @@ def run_training(hparams, run_opts, hparams_file="hparams"):
             "steps (debug run); no final model written"
         )
         return summary
-    checkpointer.save_and_keep_only(meta={"optimizer_step": brain.optimizer_step}, num_to_keep=1)
-    run_on_main(_save_final, args=[hparams["lm"], output_folder, summary])
+    hparams["checkpointer"].save_and_keep_only(
+        meta={"optimizer_step": brain.optimizer_step}, num_to_keep=1
+    )
+    run_on_main(_save_final, args=[hparams["lm"], Path(hparams["output_folder"]), summary])
     if if_main_process():
         logger.info(f"measured tokens per language: {summary['measured_tokens']}")
     return summary

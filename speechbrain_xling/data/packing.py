@@ -27,8 +27,8 @@ class WindowPacker:
 
     Arguments
     ---------
-    mixture : DocumentMixture
-        Source of documents (its store gives the units).
+    mixture : DocumentMixture or StoreMixture
+        Source of documents (each document names the store of its units).
     context_length : int
         Tokens per window.
     eos : int
@@ -57,7 +57,6 @@ class WindowPacker:
         if not 0 <= rank < world_size:
             raise ValueError(f"rank {rank} is not in [0, {world_size})")
         self.mixture = mixture
-        self.store = mixture.store
         self.context_length = int(context_length)
         self.eos = int(eos)
         self.rank = rank
@@ -101,11 +100,12 @@ class WindowPacker:
     def _load_next_document(self):
         self._doc_start_state = self.mixture.state_dict()
         document = self.mixture.next_document()
-        pieces = self.store.segments(document.rows, document.starts, document.ends)
+        store = document.store
+        pieces = store.segments(document.rows, document.starts, document.ends)
         pieces.append(self._eos_piece)
         self._doc_tokens = np.concatenate(pieces)
-        if self._doc_tokens[:-1].max(initial=0) >= self.store.num_units:
-            self.store.check_rows(document.rows)
+        if self._doc_tokens[:-1].max(initial=0) >= store.num_units:
+            store.check_rows(document.rows)
         self._doc_langs = np.repeat(
             np.append(document.langs, self.eos_code), np.append(document.sizes, 1)
         )
@@ -124,6 +124,11 @@ class WindowPacker:
             need -= take
         counts = np.bincount(np.concatenate(lang_parts), minlength=self.eos_code + 1)
         return np.concatenate(parts), counts
+
+    @property
+    def document_counts(self):
+        """Documents drawn so far, by kind (``mono``, ``sampled``, ...)."""
+        return dict(self.mixture.document_counts)
 
     def advance_to(self, window_index):
         """Skips global windows until ``window_index`` windows are done.

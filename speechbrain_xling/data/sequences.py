@@ -34,9 +34,13 @@ Authors
 """
 
 import json
+import logging
+import os
 from collections import Counter
 
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 INTERLEAVE_MODES = ("paired", "sampled", "word")
 
@@ -56,17 +60,20 @@ class Document:
         ``"mono"`` or the interleaving mode.
     starts, ends : numpy.ndarray or None
         Unit ranges inside each row; ``None`` means whole rows.
+    store : UnitStore or None
+        The store the rows belong to (set by :meth:`DocumentMixture.next_document`).
     """
 
-    __slots__ = ("rows", "langs", "sizes", "kind", "starts", "ends")
+    __slots__ = ("rows", "langs", "sizes", "kind", "starts", "ends", "store")
 
-    def __init__(self, rows, langs, sizes, kind, starts=None, ends=None):
+    def __init__(self, rows, langs, sizes, kind, starts=None, ends=None, store=None):
         self.rows = rows
         self.langs = langs
         self.sizes = sizes
         self.kind = kind
         self.starts = starts
         self.ends = ends
+        self.store = store
 
 
 class StoryIndex:
@@ -250,8 +257,9 @@ class DocumentMixture:
         Seed of the stream.
     on_misaligned : str
         Policy for stories that cannot be interleaved (``"error"``/``"skip"``).
-    word_alignments : dict, optional
-        From :func:`load_word_alignments`; required for ``mode="word"``.
+    word_alignments : dict or str, optional
+        From :func:`load_word_alignments`, or the path of its file; required
+        for ``mode="word"``.
 
     Example
     -------
@@ -298,11 +306,15 @@ class DocumentMixture:
         self.mode = mode
         self.switch_prob = float(switch_prob)
         self.interleave_ratio = float(interleave_ratio)
+        if isinstance(word_alignments, (str, os.PathLike)):
+            word_alignments = load_word_alignments(word_alignments)
         self.word_alignments = word_alignments or {}
         self.shares = _normalised_shares(language_shares, self.languages)
         self.index = StoryIndex(
             store, self.languages, aligned=interleaving, on_misaligned=on_misaligned
         )
+        for reason, count in self.index.skipped.items():
+            logger.warning(f"{store.folder}: skipped {count} stories ({reason})")
         self.seed = int(seed)
         # Sources: one per language (monolingual), plus the aligned stories.
         self._source_stories = [sorted(self.index.stories_by_lang[lang]) for lang in self.languages]
@@ -374,6 +386,7 @@ class DocumentMixture:
             document = Document(rows, np.full(len(rows), code, np.int8), sizes, "mono")
             self.token_counts[code] += sizes.sum()
         self.document_counts[document.kind] += 1
+        document.store = self.store
         return document
 
     def _sentence_languages(self, num_sentences):
