@@ -2,15 +2,42 @@
 
 A manifest is a SpeechBrain-style UTF-8 CSV (a BOM is allowed; another
 encoding is an error naming the line, see :mod:`speechbrain_xling.text_files`)
-whose first column is ``ID``. Required columns (:data:`REQUIRED_COLUMNS`)::
+whose first column is ``ID``. :func:`read_manifest` reads two formats, told
+apart by the header (:func:`manifest_format`):
+
+**Story manifests** (``"story"``; what this package's preparations write)
+have the columns :data:`REQUIRED_COLUMNS`::
 
     ID,story_id,sent_idx,lang,wav,duration,speaker
 
-``wav`` is an absolute path or a path relative to the CSV's folder;
-``duration`` is in seconds. An optional ``start`` column (seconds) makes the
-row a segment ``[start, start + duration)`` of ``wav`` (used for LibriHeavy,
-whose utterances are cut out of chapter-long recordings without copying the
-audio). Other columns (``topic``, ``text``, ``phonemes``, ...) are kept as
+Sentence ``sent_idx`` of story ``story_id`` in language ``lang``: the rows
+of a story in two languages with the same indices are translations of each
+other, which is what cross-lingual interleaving needs.
+
+**SpeechBrain manifests** (``"speechbrain"``; the CSVs of SpeechBrain's own
+preparations, e.g. ``librispeech_prepare.py`` or CommonVoice's
+``common_voice_prepare.py``) have the columns :data:`SPEECHBRAIN_COLUMNS`
+and none of ``story_id``, ``sent_idx``, ``speaker``::
+
+    ID,duration,wav,spk_id,wrd
+
+They are monolingual material: each row becomes its own one-sentence story
+(``story_id`` = ``ID``, ``sent_idx`` = 0), ``speaker`` is ``spk_id`` and
+``text`` is ``wrd`` (when there is no ``text`` column). The language comes
+from a ``lang`` column if there is one, else from the ``lang`` argument of
+:func:`read_manifest` (required then). Such rows can be trained on as
+monolingual documents but never interleave: no story has a second language
+(IDs are unique), so an interleaving stage refuses them as unaligned.
+
+In both formats ``wav`` is an absolute path or a path relative to the CSV's
+folder and may hold SpeechBrain's ``$data_root`` placeholder, replaced by
+the ``data_root`` argument (any other ``$variable`` left in a path is an
+error naming the line); ``duration`` is in seconds. An optional ``start``
+column (seconds) makes the row a segment ``[start, start + duration)`` of
+``wav`` (used for LibriHeavy, whose utterances are cut out of chapter-long
+recordings without copying the audio). A SpeechBrain manifest with a
+``stop`` column is refused: SpeechBrain's ``start``/``stop`` count samples.
+Other columns (``topic``, ``text``, ``phonemes``, ``wrd``, ...) are kept as
 strings and ignored by the tokenisers.
 
 Authors
@@ -21,12 +48,18 @@ import csv
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from speechbrain_xling.atomic import atomic_path, write_json_atomically
 from speechbrain_xling.text_files import open_text
 
 REQUIRED_COLUMNS = ("ID", "story_id", "sent_idx", "lang", "wav", "duration", "speaker")
+SPEECHBRAIN_COLUMNS = ("ID", "duration", "wav", "spk_id")
+# Columns that only story manifests have: any of them makes a header a story one.
+_STORY_ONLY_COLUMNS = ("story_id", "sent_idx", "speaker")
+# SpeechBrain's placeholder syntax (speechbrain.dataio.dataio.load_data_csv).
+_VARIABLE = re.compile(r"\$([\w.]+)")
 
 
 class ManifestError(ValueError):
@@ -60,18 +93,98 @@ def _number(row, column, kind, where):
         ) from None
 
 
-def read_manifest(path):
-    """Reads and checks a manifest; returns one dict per row.
+def manifest_format(columns, source="manifest"):
+    """The format of a manifest header: ``"story"`` or ``"speechbrain"``.
+
+    A header with any of ``story_id``, ``sent_idx``, ``speaker`` is a story
+    manifest and needs all of :data:`REQUIRED_COLUMNS`; any other header is
+    a SpeechBrain manifest and needs :data:`SPEECHBRAIN_COLUMNS`.
+
+    Arguments
+    ---------
+    columns : list of str
+        The header's column names.
+    source : str or Path
+        Names the file in the error message.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ManifestError
+        The header lacks columns of its format (both formats are listed).
+
+    Example
+    -------
+    >>> manifest_format(["ID", "duration", "wav", "spk_id", "wrd"])
+    'speechbrain'
+    >>> manifest_format(list(REQUIRED_COLUMNS) + ["text"])
+    'story'
+    >>> manifest_format(["ID", "wav", "speaker"], "m.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    speechbrain_xling.prepare.manifest.ManifestError: m.csv: missing column(s) ...
+    """
+    if any(name in columns for name in _STORY_ONLY_COLUMNS):
+        kind, needed = "story", REQUIRED_COLUMNS
+    else:
+        kind, needed = "speechbrain", SPEECHBRAIN_COLUMNS
+    missing = [name for name in needed if name not in columns]
+    if missing:
+        raise ManifestError(
+            f"{source}: missing column(s) {missing} of a {kind} manifest (found "
+            f"{list(columns)}); a manifest is either a story manifest with "
+            f"{list(REQUIRED_COLUMNS)} or a SpeechBrain one with "
+            f"{list(SPEECHBRAIN_COLUMNS)} (+ wrd, optional lang) and none of "
+            f"{list(_STORY_ONLY_COLUMNS)}"
+        )
+    return kind
+
+
+def _replace_variables(value, data_root, where):
+    """``value`` with ``$data_root`` replaced; any other (or an unreplaced)
+    ``$variable`` is an error naming ``where``."""
+
+    def replace(match):
+        if match[1] == "data_root" and data_root is not None:
+            return data_root
+        hint = (
+            "only $data_root is replaced"
+            if data_root is not None
+            else "give data_root (tokenize_units.py: --data_root=<folder>)"
+        )
+        raise ManifestError(
+            f"{where}: wav {value!r} holds ${match[1]}, which is not replaced; {hint}"
+        )
+
+    return _VARIABLE.sub(replace, value)
+
+
+def read_manifest(path, lang=None, data_root=None):
+    """Reads and checks a manifest of either format; returns one dict per row.
 
     Each dict holds every column of the CSV as a string, except ``sent_idx``
     (int), ``duration`` and ``start`` (float; ``start`` is None when the
-    column is absent or empty), ``wav`` (resolved to an absolute path) and
-    the added key ``line`` (the row's line number in the file, header = 1).
+    column is absent or empty), ``wav`` (placeholders replaced, resolved to
+    an absolute path) and the added key ``line`` (the row's line number in
+    the file, header = 1). Rows of a SpeechBrain manifest also get
+    ``story_id`` (= ``ID``), ``sent_idx`` (0), ``speaker`` (= ``spk_id``),
+    ``lang`` and ``text`` (= ``wrd``, unless there is a ``text`` column).
+    Fields may follow their comma with spaces, as SpeechBrain allows.
 
     Arguments
     ---------
     path : str or Path
         The CSV file.
+    lang : str, optional
+        The language of a manifest without a ``lang`` column (a SpeechBrain
+        manifest); required for one. With a ``lang`` column, a check: every
+        row must be in this language.
+    data_root : str or Path, optional
+        Replaces ``$data_root`` in ``wav`` (SpeechBrain's convention; a
+        relative folder is taken from the working directory).
 
     Returns
     -------
@@ -81,7 +194,9 @@ def read_manifest(path):
     ------
     ManifestError
         Missing file or columns, no rows, a duplicate ``ID`` (naming all its
-        lines), a non-numeric or negative number, an empty ``lang``.
+        lines), a non-numeric or negative number, an empty ``lang``, no
+        ``lang`` column and no ``lang`` argument, a row in another language
+        than ``lang``, a ``$variable`` left in a ``wav`` path.
     speechbrain_xling.text_files.NotUTF8Error
         The file is not UTF-8 (naming the line).
 
@@ -95,19 +210,43 @@ def read_manifest(path):
     >>> rows = read_manifest(folder / "m.csv")
     >>> rows[0]["wav"] == str(folder / "audio" / "a.wav"), rows[0]["line"]
     (True, 2)
+
+    A SpeechBrain (e.g. CommonVoice) manifest, its language given:
+
+    >>> _ = (folder / "cv.csv").write_text(
+    ...     "ID,duration,wav,spk_id,wrd\\n"
+    ...     "cv_1,2.5,$data_root/clips/cv_1.mp3,client7,BONJOUR\\n")
+    >>> row = read_manifest(folder / "cv.csv", lang="fr", data_root="/data/cv")[0]
+    >>> row["wav"], row["story_id"], row["sent_idx"], row["speaker"], row["text"]
+    ('/data/cv/clips/cv_1.mp3', 'cv_1', 0, 'client7', 'BONJOUR')
+    >>> read_manifest(folder / "cv.csv", data_root="/data/cv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    speechbrain_xling.prepare.manifest.ManifestError: ...cv.csv has no lang column: give ...
     """
     path = Path(path)
     if not path.is_file():
         raise ManifestError(f"manifest {path} not found")
+    if lang is not None and not (isinstance(lang, str) and lang):
+        raise ValueError(f"lang must be a non-empty string or None, got {lang!r}")
+    if data_root is not None:
+        data_root = os.path.abspath(data_root)
     folder = path.resolve().parent
     with open_text(path) as lines:
-        reader = csv.DictReader(lines)
+        reader = csv.DictReader(lines, skipinitialspace=True)
         columns = reader.fieldnames or []
-        missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-        if missing:
+        kind = manifest_format(columns, path)
+        if "lang" not in columns and lang is None:
             raise ManifestError(
-                f"{path}: missing column(s) {missing}; a manifest needs "
-                f"{list(REQUIRED_COLUMNS)} (found {columns})"
+                f"{path} has no lang column: give the language of its rows "
+                "(read_manifest/tokenize_manifest lang=..., tokenize_units.py "
+                "--lang=<code>, e.g. --lang=fr)"
+            )
+        if kind == "speechbrain" and "stop" in columns:
+            raise ManifestError(
+                f"{path}: a 'stop' column is not supported (SpeechBrain's "
+                "start/stop count samples); give segments as 'start' and "
+                "'duration' in seconds"
             )
         rows, lines_of_id = [], {}
         for row in reader:
@@ -115,16 +254,29 @@ def read_manifest(path):
             if None in row or None in row.values():
                 raise ManifestError(f"{where}: wrong number of fields")
             row["line"] = reader.line_num
-            row["sent_idx"] = _number(row, "sent_idx", int, where)
+            if kind == "speechbrain":
+                row["story_id"], row["sent_idx"] = row["ID"], 0
+                row["speaker"] = row["spk_id"]
+                if "wrd" in row and "text" not in row:
+                    row["text"] = row["wrd"]
+            else:
+                row["sent_idx"] = _number(row, "sent_idx", int, where)
+            if "lang" not in row:
+                row["lang"] = lang
+            elif not row["lang"]:
+                raise ManifestError(f"{where}: empty lang")
+            elif lang is not None and row["lang"] != lang:
+                raise ManifestError(
+                    f"{where}: lang {row['lang']!r}, but lang={lang!r} was given "
+                    "(leave lang unset for a manifest with a lang column)"
+                )
             row["duration"] = _number(row, "duration", float, where)
             row["start"] = _number(row, "start", float, where) if row.get("start") else None
             if row["duration"] < 0 or (row["start"] or 0.0) < 0:
                 raise ManifestError(f"{where}: negative duration or start")
-            if not row["lang"]:
-                raise ManifestError(f"{where}: empty lang")
             if not row["wav"]:
                 raise ManifestError(f"{where}: empty wav path")
-            row["wav"] = os.path.join(folder, row["wav"])
+            row["wav"] = os.path.join(folder, _replace_variables(row["wav"], data_root, where))
             lines_of_id.setdefault(row["ID"], []).append(reader.line_num)
             rows.append(row)
     if not rows:

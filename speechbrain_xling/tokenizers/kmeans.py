@@ -351,7 +351,7 @@ class KMeansTokenizer(UnitTokenizer):
             units.append(ids)
         return units
 
-    def _candidates(self, source, seed):
+    def _candidates(self, source, seed, manifest_options):
         """Audio items in a seeded random order, as ``(item, segment,
         duration, where)``: ``item`` a path or a waveform, ``duration`` in
         seconds (``None`` for a listed path: read from its header when drawn),
@@ -364,7 +364,7 @@ class KMeansTokenizer(UnitTokenizer):
                     row["duration"],
                     f"{source} line {row['line']} (ID {row['ID']!r})",
                 )
-                for row in read_manifest(source)
+                for row in read_manifest(source, **manifest_options)
             ]
         else:
             items = [
@@ -380,7 +380,18 @@ class KMeansTokenizer(UnitTokenizer):
             yield items[index]
 
     @torch.no_grad()
-    def fit(self, source, num_units, sample_hours=1.0, seed=0, iterations=25, *, on_error="error"):
+    def fit(
+        self,
+        source,
+        num_units,
+        sample_hours=1.0,
+        seed=0,
+        iterations=25,
+        *,
+        on_error="error",
+        lang=None,
+        data_root=None,
+    ):
         """Fits the centroids (and global CMVN statistics) on a random sample.
 
         Arguments
@@ -404,6 +415,10 @@ class KMeansTokenizer(UnitTokenizer):
             instead, logs a warning and records the skips in
             :attr:`fit_info` (``num_skipped``, ``skipped_by_reason``, the
             first few in ``skipped``).
+        lang, data_root : str, optional
+            For a manifest ``source``: its language when it has no ``lang``
+            column, and the folder replacing ``$data_root`` in its paths (see
+            :func:`~speechbrain_xling.prepare.manifest.read_manifest`).
 
         Returns
         -------
@@ -429,7 +444,9 @@ class KMeansTokenizer(UnitTokenizer):
             raise ValueError(f"on_error must be 'error' or 'skip', got {on_error!r}")
         reader = AudioReader(self.sample_rate)
         rows, skipped, total = [], [], 0.0
-        for item, segment, duration, where in self._candidates(source, seed):
+        for item, segment, duration, where in self._candidates(
+            source, seed, {"lang": lang, "data_root": data_root}
+        ):
             if total >= sample_hours * 3600:
                 break
             if isinstance(item, torch.Tensor):
@@ -536,6 +553,8 @@ class KMeansTokenizer(UnitTokenizer):
         device="cpu",
         on_error="error",
         chunk_seconds=60.0,
+        lang=None,
+        data_root=None,
         **settings,
     ):
         """Loads ``path`` if it exists, else fits on ``manifest`` and saves it.
@@ -545,14 +564,25 @@ class KMeansTokenizer(UnitTokenizer):
         ones; otherwise a ``ValueError`` lists the differences. ``on_error``
         (see :meth:`fit`) only applies to a new fit: it is no setting of the
         model, so a saved one is reused whatever it was fitted with (its
-        skips are in its ``fit_info``). Meant to be run with ``run_on_main``
-        first, then on every process.
+        skips are in its ``fit_info``). ``lang`` and ``data_root`` are
+        passed to :meth:`fit` for reading the manifest (neither is a setting
+        of the model). Meant to be run with ``run_on_main`` first, then on
+        every process.
         """
         if on_error not in ON_ERROR:
             raise ValueError(f"on_error must be 'error' or 'skip', got {on_error!r}")
         requested = cls(device=device, chunk_seconds=chunk_seconds, **settings)
         if not Path(path).exists():
-            requested.fit(manifest, num_units, sample_hours, seed, iterations, on_error=on_error)
+            requested.fit(
+                manifest,
+                num_units,
+                sample_hours,
+                seed,
+                iterations,
+                on_error=on_error,
+                lang=lang,
+                data_root=data_root,
+            )
             requested.save(path)
             return requested
         saved = cls.load(path, device=device, chunk_seconds=chunk_seconds)

@@ -16,9 +16,17 @@ part records its skips, down-mixes and resamplings in
 ``part_XXXXX.summary.json`` (written before the part becomes visible); the
 main rank merges them into ``tokenize_summary.json``.
 
-The run's plan (manifest hash, tokeniser description, ``rows_per_part``) is
-stored in ``tokenize_plan.json``; resuming into a folder made with another
-plan is refused, so parts of different runs never mix.
+The run's plan (manifest hash, tokeniser description, ``rows_per_part``, and
+the ``lang`` argument when given) is stored in ``tokenize_plan.json``;
+resuming into a folder made with another plan is refused, so parts of
+different runs never mix. ``data_root`` is not part of the plan: the same
+audio may be read from another copy (e.g. a node's local disk) when resuming.
+
+Both manifest formats of :mod:`speechbrain_xling.prepare.manifest` are
+tokenised: story manifests and SpeechBrain ones (``ID,duration,wav,spk_id,
+wrd``, e.g. from LibriSpeech's or CommonVoice's SpeechBrain preparation),
+whose utterances become one-sentence stories of the ``lang`` given:
+monolingual material, refused by interleaving.
 
 :func:`tokenize_files` tokenises a list of audio files (e.g. benchmark
 items) with an on-disk cache keyed by the tokeniser's description and each
@@ -93,7 +101,7 @@ def _check_plan(folder, plan):
         with open(path) as handle:
             found = json.load(handle)
         if found != plan:
-            changed = sorted(k for k in plan if found.get(k) != plan[k])
+            changed = sorted(k for k in {*plan, *found} if found.get(k) != plan.get(k))
             raise RuntimeError(
                 f"{folder} holds (part of) a unit store made with another "
                 f"{', '.join(changed)}; use a new store folder or delete this one"
@@ -184,14 +192,18 @@ def tokenize_manifest(
     rank=0,
     world_size=1,
     progress=True,
+    lang=None,
+    data_root=None,
 ):
     """Tokenises every row of a manifest into a unit store (resumable).
 
     Arguments
     ---------
     manifest_csv : str or Path
-        The manifest (columns ``ID,story_id,sent_idx,lang,wav,duration,
-        speaker``, optional ``start``).
+        The manifest: a story manifest (``ID,story_id,sent_idx,lang,wav,
+        duration,speaker``, optional ``start``) or a SpeechBrain one
+        (``ID,duration,wav,spk_id,wrd``); see
+        :func:`~speechbrain_xling.prepare.manifest.read_manifest`.
     tokenizer : UnitTokenizer
         Any tokeniser (:class:`~speechbrain_xling.tokenizers.mimi.MimiTokenizer`,
         :class:`~speechbrain_xling.tokenizers.kmeans.KMeansTokenizer`).
@@ -211,6 +223,11 @@ def tokenize_manifest(
         ``k`` with ``k % world_size == rank``.
     progress : bool
         Show a progress bar (hours of audio, hours per second).
+    lang : str, optional
+        Language of every row of a manifest without a ``lang`` column
+        (required for one; with a column, a check).
+    data_root : str or Path, optional
+        Replaces ``$data_root`` in the manifest's ``wav`` paths.
 
     Returns
     -------
@@ -235,12 +252,26 @@ def tokenize_manifest(
     (3, 2)
     >>> UnitStore(folder / "store").ids.tolist()
     ['s_en_2', 's_en_1', 's_en_0']
+
+    A SpeechBrain manifest (LibriSpeech-style columns, ``$data_root`` paths):
+
+    >>> lines = ["ID,duration,wav,spk_id,wrd"]
+    >>> lines += [f"u{i},{0.5 * (i + 1)},$data_root/{i}.wav,spk{i},HELLO" for i in range(3)]
+    >>> _ = (folder / "sb.csv").write_text("\\n".join(lines) + "\\n")
+    >>> header = tokenize_manifest(folder / "sb.csv", tokenizer, folder / "sb_store",
+    ...                            progress=False, lang="en", data_root=folder)
+    >>> store = UnitStore(folder / "sb_store")
+    >>> store.story_ids.tolist(), store.langs.tolist(), store.speakers.tolist()
+    (['u2', 'u1', 'u0'], ['en', 'en', 'en'], ['spk2', 'spk1', 'spk0'])
     """
     if on_error not in ("error", "skip"):
         raise ValueError(f"on_error must be 'error' or 'skip', got {on_error!r}")
     if not 0 <= rank < world_size:
         raise ValueError(f"rank {rank} is not in [0, world_size={world_size})")
-    rows = sorted(read_manifest(manifest_csv), key=lambda r: (-r["duration"], r["ID"]))
+    rows = sorted(
+        read_manifest(manifest_csv, lang=lang, data_root=data_root),
+        key=lambda r: (-r["duration"], r["ID"]),
+    )
     parts = [rows[i : i + rows_per_part] for i in range(0, len(rows), rows_per_part)]
     description = tokenizer.describe()
     plan = {
@@ -249,6 +280,8 @@ def tokenize_manifest(
         "rows_per_part": int(rows_per_part),
         "num_parts": len(parts),
     }
+    if lang is not None:  # absent otherwise, so stores made before it still resume
+        plan["lang"] = lang
     folder = Path(store_folder)
     writer = UnitStoreWriter(
         folder,

@@ -302,3 +302,84 @@ def test_tokenize_files_caches_by_tokenizer_and_file(speech, kmeans_tokenizer, t
     assert len(list((tmp_path / "cache").glob("*.npy"))) == 2 * len(paths) + 1
     with pytest.raises(AudioError, match="nope.wav"):
         tokenize_files(kmeans_tokenizer, [tmp_path / "nope.wav"], tmp_path / "cache")
+
+
+@pytest.fixture(scope="module")
+def speechbrain_manifest(speech, tmp_path_factory):
+    """A SpeechBrain CSV (ID,duration,wav,spk_id,wrd) over the 5 utterances,
+    with ``$data_root`` paths, and two copies of its audio: ``(csv, roots)``."""
+    folder = tmp_path_factory.mktemp("sb")
+    roots = [folder / "disk_a", folder / "disk_b"]
+    lines = ["ID,duration,wav,spk_id,wrd"]
+    for name, path in speech.items():
+        for root in roots:
+            (root / "clips").mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, root / "clips" / f"{name}.wav")
+        lines.append(f"utt_{name},{audio_duration(path)},$data_root/clips/{name}.wav,v_{name},X")
+    (folder / "train.csv").write_text("\n".join(lines) + "\n")
+    return folder / "train.csv", roots
+
+
+def test_speechbrain_manifest_resumes_from_another_data_root(
+    speechbrain_manifest, kmeans_tokenizer, speech, tmp_path
+):
+    """A killed run resumes with the audio read from another copy (data_root
+    is not part of the plan) and equals a story manifest of the same audio;
+    resuming with another lang is refused."""
+    manifest, (root_a, root_b) = speechbrain_manifest
+    options = {"rows_per_part": 2, "batch_seconds": 1e6, "progress": False, "lang": "fr"}
+    dying = CountingTokenizer(kmeans_tokenizer, fail_at=2)
+    with pytest.raises(KeyboardInterrupt):
+        tokenize_manifest(manifest, dying, tmp_path / "store", data_root=root_a, **options)
+    with pytest.raises(RuntimeError, match="made with another lang;"):
+        tokenize_manifest(
+            manifest,
+            kmeans_tokenizer,
+            tmp_path / "store",
+            data_root=root_b,
+            **{**options, "lang": "en"},
+        )
+    resumed = CountingTokenizer(kmeans_tokenizer)
+    header = tokenize_manifest(manifest, resumed, tmp_path / "store", data_root=root_b, **options)
+    assert resumed.calls == 2 and header["rows"] == 5
+    assert header["source_hash"] == file_sha256(manifest)
+    story_rows = [
+        dict(ID=f"utt_{name}", story_id=f"utt_{name}", sent_idx=0, lang="fr", wav=str(path))
+        for name, path in speech.items()
+    ]
+    for row in story_rows:
+        row.update(duration=audio_duration(row["wav"]), speaker=f"v_{row['ID'][4:]}")
+    write_manifest(story_rows, tmp_path / "story.csv")
+    tokenize_manifest(tmp_path / "story.csv", kmeans_tokenizer, tmp_path / "ref", progress=False)
+    assert read_store(tmp_path / "store") == read_store(tmp_path / "ref")
+    store, ref = UnitStore(tmp_path / "store"), UnitStore(tmp_path / "ref")
+    assert store.speakers.tolist() == ref.speakers.tolist()
+    assert set(store.langs.tolist()) == {"fr"}
+
+
+def test_speechbrain_store_is_monolingual_only(speechbrain_manifest, kmeans_tokenizer, tmp_path):
+    """Rows of a SpeechBrain manifest are one-sentence stories of one
+    language each: usable as monolingual data, refused by interleaving
+    (StoryIndex finds no story with a translation)."""
+    from speechbrain_xling.data.sequences import StoryIndex
+
+    manifest, (root, _) = speechbrain_manifest
+    lines = manifest.read_text().splitlines()
+    bilingual = [lines[0] + ",lang"] + [
+        f"{line},{line.split(',')[0][4:6]}" for line in lines[1:] if "_long," not in line
+    ]
+    (tmp_path / "m.csv").write_text("\n".join(bilingual) + "\n")
+    tokenize_manifest(
+        tmp_path / "m.csv", kmeans_tokenizer, tmp_path / "store", progress=False, data_root=root
+    )
+    store = UnitStore(tmp_path / "store")
+    assert store.languages() == ["en", "fr"]
+    index = StoryIndex(store, ["en", "fr"])
+    assert {lang: len(stories) for lang, stories in index.stories_by_lang.items()} == {
+        "en": 2,
+        "fr": 2,
+    }
+    with pytest.raises(ValueError, match="has no translation in"):
+        StoryIndex(store, ["en", "fr"], aligned=True)
+    with pytest.raises(ValueError, match="no story is aligned across"):
+        StoryIndex(store, ["en", "fr"], aligned=True, on_misaligned="skip")

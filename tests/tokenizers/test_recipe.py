@@ -8,6 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
+import torch
+import torchaudio
 
 from speechbrain_xling.data.unit_store import UnitStore
 from speechbrain_xling.prepare.manifest import write_manifest
@@ -107,6 +110,110 @@ def test_kmeans_recipe_on_error_covers_the_fit(manifest, tmp_path):
     assert UnitStore(tmp_path / "skip" / "units").header["rows"] == 5
     summary = json.loads((tmp_path / "skip" / "units" / "tokenize_summary.json").read_text())
     assert summary["rows_skipped"] == 1 and summary["skipped_by_reason"] == {"unreadable": 1}
+
+
+@pytest.fixture(scope="module")
+def librispeech(speech, tmp_path_factory):
+    """A LibriSpeech-style SpeechBrain CSV (``librispeech_prepare.py``'s
+    columns) with ``$data_root`` paths to FLAC files: ``(csv, data_root)``."""
+    data_root = tmp_path_factory.mktemp("LibriSpeech")
+    lines = ["ID,duration,wav,spk_id,wrd"]
+    for index, name in enumerate(["en_short", "en_mid", "long"]):
+        speaker, chapter = ("103", "1240") if index < 2 else ("1034", "121119")
+        utt_id = f"{speaker}-{chapter}-{index:04d}"
+        relative = f"train-clean-100/{speaker}/{chapter}/{utt_id}.flac"
+        (data_root / relative).parent.mkdir(parents=True, exist_ok=True)
+        audio, rate = sf.read(speech[name])
+        sf.write(data_root / relative, audio, rate)
+        lines.append(
+            f"{utt_id},{audio_duration(speech[name])},$data_root/{relative},"
+            f"{speaker}-{chapter},SOME WORDS {index}"
+        )
+    path = tmp_path_factory.mktemp("librispeech_csv") / "train-clean-100.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path, data_root
+
+
+@pytest.fixture(scope="module")
+def common_voice_fr(speech, tmp_path_factory):
+    """A CommonVoice-FR-style SpeechBrain CSV (``common_voice_prepare.py``'s
+    columns and absolute paths) over 48 kHz MP3 clips."""
+    folder = tmp_path_factory.mktemp("cv_fr")
+    (folder / "clips").mkdir()
+    lines = ["ID,duration,wav,spk_id,wrd"]
+    for index, name in enumerate(["fr_mid", "fr_short"]):
+        audio, rate = sf.read(speech[name], dtype="float32")
+        audio = torchaudio.functional.resample(torch.from_numpy(audio), rate, 48000).numpy()
+        clip = folder / "clips" / f"common_voice_fr_{17299384 + index}.mp3"
+        sf.write(clip, audio, 48000, format="MP3")
+        lines.append(
+            f"{clip.stem},{audio_duration(clip)},{clip},{index:02x}{'c0ffee' * 10},"
+            "IL ETAIT UNE FOIS"
+        )
+    path = folder / "train.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def kmeans_recipe(output_folder, manifest, *options):
+    return [
+        sys.executable,
+        str(RECIPE / "tokenize_units.py"),
+        "hparams/tokenize_kmeans.yaml",
+        f"--output_folder={output_folder}",
+        f"--manifest={manifest}",
+        "--num_units=8",
+        "--device=cpu",
+        *options,
+    ]
+
+
+def test_librispeech_speechbrain_csv_tokenises_with_data_root(librispeech, tmp_path):
+    """SpeechBrain's LibriSpeech CSV, as is: the k-means fit and the store
+    read it with --data_root and --lang; each utterance is its own story."""
+    manifest, data_root = librispeech
+    run_recipe(kmeans_recipe(tmp_path, manifest, "--lang=en", f"--data_root={data_root}"), RECIPE)
+    store = UnitStore(tmp_path / "units")
+    ids = ["103-1240-0000", "103-1240-0001", "1034-121119-0002"]
+    assert sorted(store.ids.tolist()) == ids
+    by_id = {utt: row for row, utt in enumerate(store.ids)}
+    assert [store.story_ids[by_id[i]] for i in ids] == ids
+    assert [int(store.sent_idx[by_id[i]]) for i in ids] == [0, 0, 0]
+    assert [store.speakers[by_id[i]] for i in ids] == ["103-1240", "103-1240", "1034-121119"]
+    assert store.languages() == ["en"]
+    plan = json.loads((tmp_path / "units" / "tokenize_plan.json").read_text())
+    assert plan["lang"] == "en"
+    assert KMeansTokenizer.load(tmp_path / "kmeans.npz").fit_info["num_utterances"] == 3
+
+
+def test_common_voice_fr_speechbrain_csv_tokenises(common_voice_fr, tmp_path):
+    run_recipe(kmeans_recipe(tmp_path, common_voice_fr, "--lang=fr"), RECIPE)
+    store = UnitStore(tmp_path / "units")
+    assert store.languages() == ["fr"] and store.header["rows"] == 2
+    assert sorted(store.ids.tolist()) == ["common_voice_fr_17299384", "common_voice_fr_17299385"]
+    assert store.story_ids.tolist() == store.ids.tolist()
+    assert sorted(store.speakers.tolist()) == ["00" + "c0ffee" * 10, "01" + "c0ffee" * 10]
+    summary = json.loads((tmp_path / "units" / "tokenize_summary.json").read_text())
+    assert summary["audio_resampled"] == 2  # 48 kHz MP3 -> 16 kHz
+
+
+def test_speechbrain_csv_errors_name_the_file(librispeech, tmp_path):
+    """No --lang: an error naming the CSV; no --data_root: an error naming
+    CSV, line and ID. Both before any fitting."""
+    manifest, data_root = librispeech
+    failed = run_recipe(
+        kmeans_recipe(tmp_path / "a", manifest, f"--data_root={data_root}"), RECIPE, check=False
+    )
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0
+    assert "ManifestError" in output and f"{manifest} has no lang column" in output
+    failed = run_recipe(kmeans_recipe(tmp_path / "b", manifest, "--lang=en"), RECIPE, check=False)
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0
+    assert f"{manifest} line 2 (ID '103-1240-0000'): wav '$data_root/" in output
+    assert "holds $data_root, which is not replaced; give data_root" in output
+    assert not (tmp_path / "a" / "kmeans.npz").exists()
+    assert not (tmp_path / "b" / "kmeans.npz").exists()
 
 
 @pytest.mark.slow

@@ -11,9 +11,16 @@
         --store_folder=...                         # fits k-means first
     python tokenize_units.py hparams/tokenize_kmeans.yaml ... \\
         --on_error=skip     # skip (and count) unreadable audio, in the fit too
+    python tokenize_units.py hparams/tokenize_mimi.yaml \\
+        --manifest=<CommonVoice fr train.csv> --lang=fr --data_root=<fr folder> \\
+        --store_folder=...  # a SpeechBrain CSV (ID,duration,wav,spk_id,wrd)
     torchrun --nproc_per_node=4 tokenize_units.py hparams/tokenize_mimi.yaml ...
 
 Re-running resumes an interrupted run (finished store parts are kept).
+The manifest is either a story manifest or a SpeechBrain CSV, whose
+utterances become one-sentence stories of language ``lang`` (monolingual
+data; see :mod:`speechbrain_xling.prepare.manifest`); ``data_root`` replaces
+``$data_root`` in its paths.
 (The script is not called ``tokenize.py``: that name would shadow Python's
 ``tokenize`` module for every script started from this folder.)
 
@@ -75,4 +82,6 @@ if __name__ == "__main__":
         on_error=hparams["on_error"],
         rank=rank,
         world_size=world_size,
+        lang=hparams.get("lang"),
+        data_root=hparams.get("data_root"),
     )
