@@ -40,7 +40,7 @@ from speechbrain_xling.atomic import write_json_atomically, write_text_atomicall
 from speechbrain_xling.budget import read_stage
 from speechbrain_xling.corpora import build_mini_corpus
 from speechbrain_xling.corpora.tts import TRAIN_VOICES
-from speechbrain_xling.data.unit_store import HEADER_FILE, UnitStore
+from speechbrain_xling.data.unit_store import UnitStore, is_finished_store
 from speechbrain_xling.eval.report import COLUMNS, MISSING_MARK
 from speechbrain_xling.eval.run import evaluate_systems
 from speechbrain_xling.recipe_folder import recipe_folder, run_recipe_script
@@ -98,7 +98,7 @@ def prepare_units(unit_type, corpus, folder, args):
             PhoneInventory.from_manifest(corpus.train_manifest).save(inventory_path)
         inventory = PhoneInventory.load(inventory_path)
         for split, store in stores.items():
-            if not (store / HEADER_FILE).exists():
+            if not is_finished_store(store):
                 phone_store_from_manifest(manifests[split], store, inventory)
         return (
             stores["train"],
@@ -120,7 +120,7 @@ def prepare_units(unit_type, corpus, folder, args):
         dedup=True,
     )
     for split, store in stores.items():
-        if not (store / HEADER_FILE).exists():
+        if not is_finished_store(store):
             tokenize_manifest(manifests[split], tokenizer, store, progress=not args.no_progress)
     if args.unit_bpe:
         tokenizer, stores = bpe_units(tokenizer, stores, folder, args.unit_bpe, args.no_progress)

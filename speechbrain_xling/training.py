@@ -220,7 +220,7 @@ def dataio_prepare(hparams):
         name: hparams["documents"](stores[name], langs, seed=hparams["seed"])
         for name, langs in _store_languages(stores, hparams["languages"]).items()
     }
-    mixture = StoreMixture(sources, hparams.get("store_shares") or None)
+    mixture = StoreMixture(sources, hparams.get("store_shares") or None, hparams["languages"])
     packer = hparams["packer"](mixture, rank=rank, world_size=world_size)
     num_batches = hparams["max_steps"] * hparams["grad_accumulation_factor"]
     stream = PackedWindowStream(packer, hparams["batch_size"], num_batches)
@@ -267,7 +267,7 @@ def finish_stage(brain, hparams, train_loader, seconds):
         "tokens_per_step": hparams["tokens_per_step"],
         "planned_tokens": stage_budget(hparams),
         "measured_tokens": brain.token_tally.as_dict(),
-        "documents": train_loader.dataset.packer.document_counts,
+        "documents": train_loader.dataset.document_counts,
         "world_size": _distributed_rank()[1],
         "seconds": round(seconds, 2),
     }

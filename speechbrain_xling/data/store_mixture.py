@@ -30,6 +30,9 @@ class StoreMixture:
     shares : dict, optional
         ``{name: share}`` of the tokens; default: in proportion to the
         stores' sizes (as if the stores were concatenated).
+    languages : list of str, optional
+        Order of the languages in the counts (default: as the sources first
+        name them); must hold every source's languages.
 
     Example
     -------
@@ -49,7 +52,7 @@ class StoreMixture:
     [6, 6]
     """
 
-    def __init__(self, sources, shares=None):
+    def __init__(self, sources, shares=None, languages=None):
         if not sources:
             raise ValueError("a StoreMixture needs at least one source")
         self.names = list(sources)
@@ -63,9 +66,13 @@ class StoreMixture:
         if (weights < 0).any() or weights.sum() <= 0:
             raise ValueError(f"store shares must be >= 0 with a positive sum: {shares}")
         self.shares = weights / weights.sum()
-        self.languages = []
+        named = []
         for source in self.sources.values():
-            self.languages += [lang for lang in source.languages if lang not in self.languages]
+            named += [lang for lang in source.languages if lang not in named]
+        self.languages = list(languages) if languages is not None else named
+        missing = [lang for lang in named if lang not in self.languages]
+        if missing:
+            raise ValueError(f"languages {self.languages} miss {missing} of the sources")
         self._codes = {
             name: np.array([self.languages.index(lang) for lang in source.languages], np.int8)
             for name, source in self.sources.items()

@@ -66,6 +66,11 @@ class PackedWindowStream(IterableDataset):
             self.batches_done += 1
             yield tokens, torch.from_numpy(counts)
 
+    @property
+    def document_counts(self):
+        """Documents drawn so far, by kind (``mono``, ``sampled``, ...)."""
+        return self.packer.document_counts
+
     def _windows_per_batch(self):
         return self.batch_size * self.packer.world_size
 

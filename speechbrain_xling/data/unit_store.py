@@ -59,6 +59,43 @@ def default_utterance_id(story_id, lang, sent_idx):
     return f"{story_id}_{lang}_{sent_idx}"
 
 
+def is_finished_store(folder):
+    """True when ``folder`` holds a finished unit store (its header is written).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> is_finished_store(folder)
+    False
+    >>> _ = write_unit_store(folder, [dict(utt_id="a", units=[1], story_id="s",
+    ...                                    sent_idx=0, lang="en")], num_units=4)
+    >>> is_finished_store(folder)
+    True
+    """
+    return (Path(folder) / HEADER_FILE).is_file()
+
+
+def read_store_header(folder):
+    """The checked ``header.json`` of a finished store (without opening its parts)."""
+    header_path = Path(folder) / HEADER_FILE
+    if not header_path.exists():
+        raise FileNotFoundError(
+            f"{header_path} not found: {folder} is not a finished unit "
+            "store (tokenisation not run or not finished)"
+        )
+    with open(header_path, encoding="utf-8") as handle:
+        header = json.load(handle)
+    if header.get("format") != FORMAT_NAME:
+        raise ValueError(f"{header_path}: not a {FORMAT_NAME} header")
+    if header.get("version") != FORMAT_VERSION:
+        raise ValueError(
+            f"{header_path}: format version {header.get('version')} "
+            f"is not supported (expected {FORMAT_VERSION})"
+        )
+    return header
+
+
 def _encode_strings(values, column, part_name):
     for value in values:
         if "\n" in value:
@@ -313,21 +350,7 @@ class UnitStore:
 
     def __init__(self, folder):
         self.folder = Path(folder)
-        header_path = self.folder / HEADER_FILE
-        if not header_path.exists():
-            raise FileNotFoundError(
-                f"{header_path} not found: {self.folder} is not a finished unit "
-                "store (tokenisation not run or not finished)"
-            )
-        with open(header_path) as handle:
-            self.header = json.load(handle)
-        if self.header.get("format") != FORMAT_NAME:
-            raise ValueError(f"{header_path}: not a {FORMAT_NAME} header")
-        if self.header.get("version") != FORMAT_VERSION:
-            raise ValueError(
-                f"{header_path}: format version {self.header.get('version')} "
-                f"is not supported (expected {FORMAT_VERSION})"
-            )
+        self.header = read_store_header(self.folder)
         self.num_units = int(self.header["num_units"])
         self.frame_rate = float(self.header["frame_rate"])
         columns = {name: [] for name in (*STRING_COLUMNS, "sent_idx", "length")}

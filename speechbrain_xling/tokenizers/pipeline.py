@@ -49,8 +49,9 @@ from tqdm import tqdm
 
 from speechbrain_xling.atomic import atomic_path, write_json_atomically
 from speechbrain_xling.data.unit_store import (
-    HEADER_FILE,
     UnitStoreWriter,
+    is_finished_store,
+    read_store_header,
 )
 from speechbrain_xling.prepare.manifest import audio_segment, file_sha256, read_manifest
 from speechbrain_xling.tokenizers.audio import (
@@ -291,8 +292,7 @@ def tokenize_manifest(
         source_hash=plan["manifest_sha256"],
     )
     _check_plan(folder, plan)
-    header_path = folder / HEADER_FILE
-    if not header_path.exists():
+    if not is_finished_store(folder):
         todo = [k for k in range(rank, len(parts), world_size) if not writer.part_exists(k)]
         reader = AudioReader(tokenizer.sample_rate)
         bar = tqdm(
@@ -329,8 +329,7 @@ def tokenize_manifest(
                 f"{summary['audio_resampled']} (details: {SUMMARY_FILE})"
             )
         ddp_barrier()
-    with open(header_path) as handle:
-        header = json.load(handle)
+    header = read_store_header(folder)
     if header["rows"] == 0:
         raise RuntimeError(f"every row of {manifest_csv} was skipped; see {folder / SUMMARY_FILE}")
     return header

@@ -33,7 +33,7 @@ import sentencepiece
 from tqdm import tqdm
 
 from speechbrain_xling.atomic import atomic_path
-from speechbrain_xling.data.unit_store import HEADER_FILE, UnitStore, UnitStoreWriter
+from speechbrain_xling.data.unit_store import UnitStore, UnitStoreWriter, is_finished_store
 from speechbrain_xling.tokenizers.base import UnitTokenizer
 
 FIRST_UNIT_CHAR = 0x4E00
@@ -256,7 +256,7 @@ def bpe_unit_store(source_folder, bpe, target_folder, progress=False):
     source_hash = source.header["content_hash"]
     description = json.loads(json.dumps(bpe.describe()))
     target = Path(target_folder)
-    if (target / HEADER_FILE).exists():
+    if is_finished_store(target):
         store = UnitStore(target)
         if store.header["tokenizer"] == description and store.header["source_hash"] == source_hash:
             return store

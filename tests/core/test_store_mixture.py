@@ -53,6 +53,16 @@ def test_token_shares_hold_and_languages_are_mapped(stores):
     assert by_lang[1] > 0  # FR documents of the stories store count as FR
 
 
+def test_language_order_follows_the_stage(stores):
+    sources = {"stories": DocumentMixture(stores["stories"], ["en", "fr"])}
+    mix = StoreMixture(sources, languages=["fr", "en"])
+    document = mix.next_document()
+    fr_rows = stores["stories"].langs[document.rows] == "fr"
+    assert (document.langs[fr_rows] == 0).all() and (document.langs[~fr_rows] == 1).all()
+    with pytest.raises(ValueError, match=r"miss \['fr'\]"):
+        StoreMixture(sources, languages=["en"])
+
+
 def test_default_shares_follow_store_sizes(stores):
     mix = mixture(stores)
     sizes = np.array([stores["books"].total_units, stores["stories"].total_units])
