@@ -60,6 +60,7 @@ REQUIRED_KEYS = (
 # Keys a stage file may hold besides REQUIRED_KEYS (most reach the pipeline
 # objects through !ref); anything else is taken for a typo.
 OPTIONAL_KEYS = (
+    "vocab",
     "train_stores",
     "store_shares",
     "valid_store",
