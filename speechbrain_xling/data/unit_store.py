@@ -33,7 +33,6 @@ Authors
  * speechbrain-xling authors 2026
 """
 
-import hashlib
 import json
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from speechbrain_xling.atomic import atomic_path, write_json_atomically
+from speechbrain_xling.hashing import file_sha256, json_sha256
 
 FORMAT_NAME = "sbx-unit-store"
 FORMAT_VERSION = 1
@@ -111,14 +111,6 @@ def _decode_strings(blob, count):
 
 def _part_stem(part_id):
     return f"part_{part_id:05d}"
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class PartWriter:
@@ -297,11 +289,11 @@ class UnitStoreWriter:
                     "part": part_id,
                     "rows": rows,
                     "units": units,
-                    "units_sha256": _sha256(units_path),
-                    "index_sha256": _sha256(index_path),
+                    "units_sha256": file_sha256(units_path),
+                    "index_sha256": file_sha256(index_path),
                 }
             )
-        content_hash = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+        content_hash = json_sha256(parts)
         header = {
             "format": FORMAT_NAME,
             "version": FORMAT_VERSION,

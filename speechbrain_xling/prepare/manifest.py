@@ -45,13 +45,13 @@ Authors
 """
 
 import csv
-import hashlib
 import json
 import os
 import re
 from pathlib import Path
 
 from speechbrain_xling.atomic import atomic_path, write_json_atomically
+from speechbrain_xling.hashing import file_sha256
 from speechbrain_xling.text_files import open_text
 
 REQUIRED_COLUMNS = ("ID", "story_id", "sent_idx", "lang", "wav", "duration", "speaker")
@@ -64,24 +64,6 @@ _VARIABLE = re.compile(r"\$([\w.]+)")
 
 class ManifestError(ValueError):
     """A manifest that cannot be used; the message names the file and line."""
-
-
-def file_sha256(path):
-    """SHA-256 hex digest of a file's bytes.
-
-    Example
-    -------
-    >>> import tempfile, pathlib
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
-    >>> _ = path.write_text("abc")
-    >>> file_sha256(path)[:12]
-    'ba7816bf8f01'
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _number(row, column, kind, where):

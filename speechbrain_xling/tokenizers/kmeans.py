@@ -54,11 +54,8 @@ from speechbrain.processing.features import (
 from speechbrain.utils.logger import get_logger
 
 from speechbrain_xling.atomic import atomic_path
-from speechbrain_xling.prepare.manifest import (
-    audio_segment,
-    file_sha256,
-    read_manifest,
-)
+from speechbrain_xling.hashing import file_sha256
+from speechbrain_xling.prepare.manifest import audio_segment, read_manifest
 from speechbrain_xling.tokenizers.audio import (
     AudioError,
     AudioReader,

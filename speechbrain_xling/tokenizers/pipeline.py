@@ -53,7 +53,8 @@ from speechbrain_xling.data.unit_store import (
     is_finished_store,
     read_store_header,
 )
-from speechbrain_xling.prepare.manifest import audio_segment, file_sha256, read_manifest
+from speechbrain_xling.hashing import file_sha256
+from speechbrain_xling.prepare.manifest import audio_segment, read_manifest
 from speechbrain_xling.tokenizers.audio import (
     AudioError,
     AudioReader,
