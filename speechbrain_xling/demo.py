@@ -44,6 +44,7 @@ from speechbrain_xling.data.unit_store import UnitStore, is_finished_store
 from speechbrain_xling.eval.report import COLUMNS, MISSING_MARK
 from speechbrain_xling.eval.run import evaluate_systems
 from speechbrain_xling.recipe_folder import recipe_folder, run_recipe_script
+from speechbrain_xling.saved_settings import record_or_check_settings
 from speechbrain_xling.training import FINAL_MODEL, SUMMARY_FILE
 
 logger = logging.getLogger(__name__)
@@ -226,26 +227,18 @@ def check_run_settings(run_folder, args):
     >>> check_run_settings(folder, parse_args(["--step-scale", "3"]))
     Traceback (most recent call last):
      ...
-    ValueError: ... was made with --step-scale 2.0 (now 3.0); use another --output-folder ...
+    speechbrain_xling.saved_settings.SettingsMismatch: ... with --step-scale 2.0 (now 3.0); ...
     """
 
     settings = {name: value for name, value in vars(args).items() if name not in RESUMABLE_OPTIONS}
-    path = Path(run_folder) / SETTINGS_FILE
-    if not path.exists():
-        write_json_atomically(settings, path)
-        return
-    with open(path, encoding="utf-8") as handle:
-        recorded = json.load(handle)
-    changed = [
-        f"--{name.replace('_', '-')} {recorded.get(name)} (now {value})"
-        for name, value in settings.items()
-        if recorded.get(name) != value
-    ]
-    if changed:
-        raise ValueError(
-            f"{run_folder} was made with {', '.join(changed)}; use another --output-folder "
-            f"or delete {run_folder} (its units and models depend on these options)"
-        )
+    record_or_check_settings(
+        Path(run_folder) / SETTINGS_FILE,
+        settings,
+        run_folder,
+        f"use another --output-folder or delete {run_folder} (its units and models "
+        "depend on these options)",
+        label=lambda name: "--" + name.replace("_", "-"),
+    )
 
 
 def summarize_seeds(reports, output_folder, title_note=""):

@@ -56,6 +56,7 @@ from speechbrain.utils.logger import get_logger
 from speechbrain_xling.atomic import atomic_path
 from speechbrain_xling.hashing import file_sha256
 from speechbrain_xling.prepare.manifest import audio_segment, read_manifest
+from speechbrain_xling.saved_settings import check_same_settings
 from speechbrain_xling.tokenizers.audio import (
     AudioError,
     AudioReader,
@@ -592,16 +593,9 @@ class KMeansTokenizer(UnitTokenizer):
             "iterations": int(iterations),
         }
         found = {**saved.settings, **saved.fit_info, "num_units": saved.num_units}
-        differences = {
-            key: (found.get(key), value)
-            for key, value in expected.items()
-            if found.get(key) != value
-        }
-        if differences:
-            raise ValueError(
-                f"{path} was fitted with other options ((saved, requested): "
-                f"{differences}); delete it or choose another path"
-            )
+        check_same_settings(
+            found, expected, path, "delete it or choose another path", keys=list(expected)
+        )
         return saved
 
     def describe(self):

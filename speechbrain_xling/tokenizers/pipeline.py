@@ -55,6 +55,7 @@ from speechbrain_xling.data.unit_store import (
 )
 from speechbrain_xling.hashing import file_sha256
 from speechbrain_xling.prepare.manifest import audio_segment, read_manifest
+from speechbrain_xling.saved_settings import record_or_check_settings
 from speechbrain_xling.tokenizers.audio import (
     AudioError,
     AudioReader,
@@ -94,22 +95,6 @@ def _batches(rows, batch_seconds):
 
 def _summary_path(folder, part_id):
     return Path(folder) / f"part_{part_id:05d}.summary.json"
-
-
-def _check_plan(folder, plan):
-    """Stores the plan, or checks that an existing folder has the same one."""
-    path = Path(folder) / PLAN_FILE
-    if path.exists():
-        with open(path) as handle:
-            found = json.load(handle)
-        if found != plan:
-            changed = sorted(k for k in {*plan, *found} if found.get(k) != plan.get(k))
-            raise RuntimeError(
-                f"{folder} holds (part of) a unit store made with another "
-                f"{', '.join(changed)}; use a new store folder or delete this one"
-            )
-    else:
-        write_json_atomically(plan, path)
 
 
 def _tokenize_part(part, rows, tokenizer, reader, batch_seconds, on_error, bar, manifest):
@@ -292,7 +277,12 @@ def tokenize_manifest(
         tokenizer=description,
         source_hash=plan["manifest_sha256"],
     )
-    _check_plan(folder, plan)
+    record_or_check_settings(
+        Path(folder) / PLAN_FILE,
+        plan,
+        f"{folder} (part of a unit store)",
+        "use a new store folder or delete this one",
+    )
     if not is_finished_store(folder):
         todo = [k for k in range(rank, len(parts), world_size) if not writer.part_exists(k)]
         reader = AudioReader(tokenizer.sample_rate)

@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from speechbrain_xling.atomic import atomic_path
 from speechbrain_xling.data.unit_store import UnitStore, UnitStoreWriter, is_finished_store
+from speechbrain_xling.saved_settings import check_same_settings
 from speechbrain_xling.tokenizers.base import UnitTokenizer
 
 FIRST_UNIT_CHAR = 0x4E00
@@ -258,12 +259,13 @@ def bpe_unit_store(source_folder, bpe, target_folder, progress=False):
     target = Path(target_folder)
     if is_finished_store(target):
         store = UnitStore(target)
-        if store.header["tokenizer"] == description and store.header["source_hash"] == source_hash:
-            return store
-        raise ValueError(
-            f"{target} holds BPE units of another source or model; delete it or choose "
-            "another folder"
+        check_same_settings(
+            {"tokenizer": store.header["tokenizer"], "source_hash": store.header["source_hash"]},
+            {"tokenizer": description, "source_hash": source_hash},
+            f"{target} (BPE units of another source or model)",
+            "delete it or choose another folder",
         )
+        return store
     writer = UnitStoreWriter(target, bpe.num_units, bpe.frame_rate, description, source_hash)
     with writer.part(0) as part:
         for row in tqdm(range(len(source)), desc="BPE units", unit="utt", disable=not progress):

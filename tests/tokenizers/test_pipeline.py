@@ -13,6 +13,7 @@ import torch
 from speechbrain_xling.data.unit_store import UnitStore
 from speechbrain_xling.hashing import file_sha256
 from speechbrain_xling.prepare.manifest import ManifestError, write_manifest
+from speechbrain_xling.saved_settings import SettingsMismatch
 from speechbrain_xling.tokenizers.audio import AudioError, AudioReader, audio_duration
 from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
 from speechbrain_xling.tokenizers.mimi import MimiTokenizer
@@ -134,9 +135,9 @@ def test_resuming_with_another_tokenizer_is_refused(corpus, kmeans_tokenizer, sp
     dying = CountingTokenizer(kmeans_tokenizer, fail_at=2)
     with pytest.raises(KeyboardInterrupt):
         tokenize_manifest(corpus, dying, tmp_path / "store", rows_per_part=4, progress=False)
-    with pytest.raises(RuntimeError, match="another tokenizer"):
+    with pytest.raises(SettingsMismatch, match="was made with tokenizer "):
         tokenize_manifest(corpus, other, tmp_path / "store", rows_per_part=4, progress=False)
-    with pytest.raises(RuntimeError, match="rows_per_part"):
+    with pytest.raises(SettingsMismatch, match=r"rows_per_part 4 \(now 10000\)"):
         tokenize_manifest(corpus, kmeans_tokenizer, tmp_path / "store", progress=False)
 
 
@@ -332,7 +333,7 @@ def test_speechbrain_manifest_resumes_from_another_data_root(
     dying = CountingTokenizer(kmeans_tokenizer, fail_at=2)
     with pytest.raises(KeyboardInterrupt):
         tokenize_manifest(manifest, dying, tmp_path / "store", data_root=root_a, **options)
-    with pytest.raises(RuntimeError, match="made with another lang;"):
+    with pytest.raises(SettingsMismatch, match="made with lang "):
         tokenize_manifest(
             manifest,
             kmeans_tokenizer,
