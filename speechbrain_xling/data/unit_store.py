@@ -165,6 +165,38 @@ class PartWriter:
         self.sent_idx.append(int(sent_idx))
         self.chunks.append(units.astype(np.uint16))
 
+    def add_manifest_row(self, row, units):
+        """Adds the units of a manifest row (as ``read_manifest`` returns it).
+
+        Example
+        -------
+        >>> part = PartWriter(num_units=8, part_name="part_00000")
+        >>> part.add_manifest_row(dict(ID="s_en_0", story_id="s", sent_idx=0,
+        ...                            lang="en", speaker="v1"), [1, 2])
+        >>> part.columns["speaker"], part.sent_idx
+        (['v1'], [0])
+        """
+        self.add(
+            row["ID"],
+            units,
+            story_id=row["story_id"],
+            sent_idx=row["sent_idx"],
+            lang=row["lang"],
+            speaker=row["speaker"],
+        )
+
+    def add_store_row(self, store, row, units):
+        """Adds ``units`` under the id, story, sentence, language and speaker
+        of row ``row`` of another :class:`UnitStore` (a converted copy)."""
+        self.add(
+            str(store.ids[row]),
+            units,
+            story_id=str(store.story_ids[row]),
+            sent_idx=int(store.sent_idx[row]),
+            lang=str(store.langs[row]),
+            speaker=str(store.speakers[row]),
+        )
+
     def save(self, units_path, index_path):
         """Writes the part; the index file is written last."""
         units = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.uint16)

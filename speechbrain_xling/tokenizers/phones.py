@@ -13,7 +13,6 @@ Authors
  * speechbrain-xling authors 2026
 """
 
-import csv
 import json
 from collections import Counter
 from pathlib import Path
@@ -22,7 +21,8 @@ import numpy as np
 
 from speechbrain_xling.atomic import write_json_atomically
 from speechbrain_xling.data.unit_store import UnitStoreWriter
-from speechbrain_xling.text_files import open_text, read_text
+from speechbrain_xling.prepare.manifest import read_manifest
+from speechbrain_xling.text_files import read_text
 
 UNKNOWN = "<unk>"
 
@@ -77,9 +77,8 @@ class PhoneInventory:
     def from_manifest(cls, manifest_path):
         """All phones of a manifest's ``phonemes`` column, by frequency."""
         counts = Counter()
-        with open_text(manifest_path) as lines:
-            for row in csv.DictReader(lines):
-                counts.update(row["phonemes"].split())
+        for row in read_manifest(manifest_path):
+            counts.update((row.get("phonemes") or "").split())
         if not counts:
             raise ValueError(f"{manifest_path}: no phonemes (empty 'phonemes' column?)")
         return cls([symbol for symbol, _ in counts.most_common()])
@@ -104,21 +103,12 @@ def phone_store_from_manifest(manifest_path, store_folder, inventory):
 
     Returns the store header. Rows with no phoneme are an error naming the row.
     """
-    with open_text(manifest_path) as lines:
-        reader = csv.DictReader(lines)
-        rows = [(reader.line_num, row) for row in reader]
+    rows = read_manifest(manifest_path)
     writer = UnitStoreWriter(store_folder, inventory.num_units, 0.0, inventory.describe())
     with writer.part(0) as part:
-        for line, row in rows:
-            units = inventory.encode(row["phonemes"])
+        for row in rows:
+            units = inventory.encode(row.get("phonemes") or "")
             if units.size == 0:
-                raise ValueError(f"{manifest_path}, line {line} ({row['ID']}): no phonemes")
-            part.add(
-                row["ID"],
-                units,
-                row["story_id"],
-                int(row["sent_idx"]),
-                row["lang"],
-                row["speaker"],
-            )
+                raise ValueError(f"{manifest_path}, line {row['line']} ({row['ID']}): no phonemes")
+            part.add_manifest_row(row, units)
     return writer.finalize(num_parts=1)

@@ -132,14 +132,7 @@ def _tokenize_part(part, rows, tokenizer, reader, batch_seconds, on_error, bar, 
                     f"sequences for a batch of {len(kept)}"
                 )
             for row, row_units in zip(kept, units):
-                part.add(
-                    row["ID"],
-                    row_units,
-                    story_id=row["story_id"],
-                    sent_idx=row["sent_idx"],
-                    lang=row["lang"],
-                    speaker=row["speaker"],
-                )
+                part.add_manifest_row(row, row_units)
         bar.update(_milliseconds(batch))
     return {
         "rows": len(rows) - len(skipped),

@@ -269,13 +269,6 @@ def bpe_unit_store(source_folder, bpe, target_folder, progress=False):
     writer = UnitStoreWriter(target, bpe.num_units, bpe.frame_rate, description, source_hash)
     with writer.part(0) as part:
         for row in tqdm(range(len(source)), desc="BPE units", unit="utt", disable=not progress):
-            part.add(
-                utt_id=source.ids[row],
-                units=bpe.tokens_of_units(source.units(row)),
-                story_id=source.story_ids[row],
-                sent_idx=source.sent_idx[row],
-                lang=source.langs[row],
-                speaker=source.speakers[row],
-            )
+            part.add_store_row(source, row, bpe.tokens_of_units(source.units(row)))
     writer.finalize(num_parts=1)
     return UnitStore(target)
