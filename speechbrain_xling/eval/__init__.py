@@ -7,4 +7,5 @@
 * :mod:`~speechbrain_xling.eval.continuation`: sampled spoken continuations.
 * :mod:`~speechbrain_xling.eval.report`: the Table-3-shaped report.
 * :mod:`~speechbrain_xling.eval.run`: ``evaluate_systems``, the recipe entry point.
+* :mod:`~speechbrain_xling.eval.tokenizer`: ``load_tokenizer``, the recipe's tokeniser by type.
 """

@@ -110,8 +110,8 @@ def write_continuation(units, path_stem, tokenizer=None):
         Output path without extension.
     tokenizer : UnitTokenizer, optional
         Its ``decode`` turns units into audio at its ``sample_rate``;
-        tokenisers without a decoder raise ``NotImplementedError`` and only
-        the units are written.
+        tokenisers without a decoder (``decode`` raises
+        ``NotImplementedError``, or none at all) get only the units written.
 
     Returns
     -------
@@ -130,10 +130,11 @@ def write_continuation(units, path_stem, tokenizer=None):
     units_path = Path(f"{path_stem}.units.txt")
     write_text_atomically(" ".join(map(str, units.tolist())) + "\n", units_path)
     written = {"units": units_path, "wav": None}
-    if tokenizer is None:
+    decode = getattr(tokenizer, "decode", None)  # PhoneInventory has none
+    if decode is None:
         return written
     try:
-        waveform = tokenizer.decode(units)
+        waveform = decode(units)
     except NotImplementedError:
         return written
     samples = torch.as_tensor(waveform).detach().float().cpu().reshape(-1).numpy()

@@ -11,6 +11,13 @@ the per-benchmark results, so the report never disagrees with them:
 * Markdown rounds (2 decimals for %, 3 for cosines) and shows ``–`` for a
   missing cell.
 
+Below the table, when sWUGGY results carry their breakdown (see
+:mod:`~speechbrain_xling.eval.zerospeech`), a separate section gives, per
+language, one row per subset of ids (all, in-vocab, in-vocab by gold
+frequency, frequency bands, lengths) and one column per system
+(:func:`swuggy_breakdown_rows`); ``report.json`` holds the same rows under
+``swuggy_breakdown``. The Table-3 columns, and ``report.csv``, are unchanged.
+
 Per-system results (as produced by :mod:`speechbrain_xling.eval.run`) are
 dicts keyed by benchmark: ``cloze`` (:func:`~.cloze.evaluate_cloze`),
 ``zerospeech_<lang>`` (``{"lexical": ..., "syntactic": ...}``, see
@@ -110,6 +117,135 @@ def report_rows(results_by_system):
     return rows
 
 
+SWUGGY_SUBSETS = (
+    ("in_vocab", "in-vocab"),
+    ("leaderboard_in_vocab", "in-vocab (frequency >= 1)"),
+)
+SWUGGY_NOTE = (
+    "Accuracy in % over the ids (real word / nonce word items) of each subset, "
+    "each id averaged over its pairs as in the official score; n: ids. "
+    "in-vocab: real word in the given training vocabulary; in-vocab (frequency "
+    ">= 1): the ZeroSpeech 2021 leaderboard's in-vocab (gold frequency at least 1); "
+    "frequency: the real word's gold count in the official toolkit's bands; "
+    "length: its number of phones."
+)
+
+
+def _percent(value):
+    return None if value is None else 100.0 * value
+
+
+def _swuggy_subsets(lexical):
+    """``[(label, subset result)]`` of one system's lexical result."""
+    subsets = [
+        ("all", {"accuracy": lexical.get("accuracy"), "num_groups": lexical.get("num_groups")})
+    ]
+    subsets += [(label, lexical[key]) for key, label in SWUGGY_SUBSETS if key in lexical]
+    subsets += [(f"frequency {band}", value) for band, value in lexical["by_frequency"].items()]
+    subsets += [
+        (f"length {length}", value) for length, value in lexical.get("by_length", {}).items()
+    ]
+    return subsets
+
+
+def _subset_order(label):
+    """Sort key: all, in-vocab subsets, bands (as given), lengths by value."""
+    if label.startswith("length "):
+        length = label.split(" ", 1)[1]
+        return (2, int(length) if length.isdigit() else float("inf"), length)
+    return (1 if label.startswith("frequency ") else 0, 0, "")
+
+
+def swuggy_breakdown_rows(results_by_system):
+    """The sWUGGY breakdown: one row per (language, subset of ids).
+
+    Arguments
+    ---------
+    results_by_system : dict
+        ``{system name: {benchmark name: result}}``.
+
+    Returns
+    -------
+    list of dict
+        ``{"language": "EN", "subset": label, "num_groups": n (a list of the
+        distinct values if systems disagree), "accuracy": {system: % or
+        None}}``, for the languages whose lexical results have a breakdown.
+
+    Example
+    -------
+    >>> lexical = {"accuracy": 0.6, "num_groups": 5,
+    ...            "in_vocab": {"accuracy": 0.75, "num_groups": 4},
+    ...            "by_frequency": {"oov": {"accuracy": None, "num_groups": 0}},
+    ...            "by_length": {"3": {"accuracy": 0.5, "num_groups": 2}}}
+    >>> rows = swuggy_breakdown_rows({"sys": {"zerospeech_en": {"lexical": lexical}}})
+    >>> [(row["subset"], row["num_groups"], row["accuracy"]["sys"]) for row in rows]
+    [('all', 5, 60.0), ('in-vocab', 4, 75.0), ('frequency oov', 0, None), ('length 3', 2, 50.0)]
+    """
+    check_system_names(results_by_system)
+    by_language = {}
+    for system, results in results_by_system.items():
+        for benchmark, result in results.items():
+            lexical = result.get("lexical") if benchmark.startswith("zerospeech_") else None
+            if not isinstance(lexical, dict) or "by_frequency" not in lexical:
+                continue
+            subsets = by_language.setdefault(benchmark[len("zerospeech_") :].upper(), {})
+            for label, value in _swuggy_subsets(lexical):
+                subsets.setdefault(label, {})[system] = value
+    rows = []
+    for language in sorted(by_language):
+        subsets = by_language[language]
+        order = sorted(
+            subsets, key=lambda label: (_subset_order(label), list(subsets).index(label))
+        )
+        for label in order:
+            values = subsets[label]
+            counts = sorted({value["num_groups"] for value in values.values()})
+            rows.append(
+                {
+                    "language": language,
+                    "subset": label,
+                    "num_groups": counts[0] if len(counts) == 1 else counts,
+                    "accuracy": {
+                        system: _percent(values[system]["accuracy"]) if system in values else None
+                        for system in results_by_system
+                    },
+                }
+            )
+    return rows
+
+
+def format_swuggy_markdown(rows, systems):
+    """The breakdown rows as one Markdown table per language (``–``: none).
+
+    Example
+    -------
+    >>> rows = [{"language": "EN", "subset": "all", "num_groups": 5,
+    ...          "accuracy": {"sys": 60.0}}]
+    >>> print(format_swuggy_markdown(rows, ["sys"]), end="")
+    | sWUGGY EN | sys |
+    |---|---:|
+    | all (n=5) | 60.00 |
+    """
+    tables = []
+    for language in dict.fromkeys(row["language"] for row in rows):
+        lines = [
+            "| " + " | ".join([f"sWUGGY {language}", *systems]) + " |",
+            "|" + "|".join(["---"] + ["---:"] * len(systems)) + "|",
+        ]
+        for row in rows:
+            if row["language"] != language:
+                continue
+            counts = row["num_groups"]
+            counts = "/".join(map(str, counts)) if isinstance(counts, list) else counts
+            cells = [f"{row['subset']} (n={counts})"]
+            for system in systems:
+                value = row["accuracy"].get(system)
+                cells.append(MISSING_MARK if value is None else f"{value:.2f}")
+            lines.append("| " + " | ".join(cells) + " |")
+        tables.append("\n".join(lines) + "\n")
+    return "\n".join(tables)
+
+
 def format_markdown(rows):
     """The rows as a Markdown table (rounded; ``–`` for missing cells).
 
@@ -137,6 +273,9 @@ def format_markdown(rows):
 
 def write_report(results_by_system, output_folder):
     """Writes ``report.md``, ``report.csv`` and ``report.json`` atomically.
+
+    ``report.md`` and ``report.json`` also hold the sWUGGY breakdown when
+    there is one (see the module docstring).
 
     Returns
     -------
@@ -167,6 +306,14 @@ def write_report(results_by_system, output_folder):
         "over transformer layers; mismatched: same with unrelated pairs.\n\n"
         + format_markdown(rows)
     )
+    breakdown = swuggy_breakdown_rows(results_by_system)
+    if breakdown:
+        markdown += (
+            "\n## sWUGGY breakdown\n\n"
+            + SWUGGY_NOTE
+            + "\n\n"
+            + format_swuggy_markdown(breakdown, list(results_by_system))
+        )
     write_text_atomically(markdown, paths["markdown"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -177,7 +324,12 @@ def write_report(results_by_system, output_folder):
         )
     write_text_atomically(buffer.getvalue(), paths["csv"])
     write_text_atomically(
-        json.dumps({"columns": labels, "rows": rows}, indent=2, ensure_ascii=False) + "\n",
+        json.dumps(
+            {"columns": labels, "rows": rows, "swuggy_breakdown": breakdown},
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n",
         paths["json"],
     )
     return paths

@@ -10,6 +10,11 @@ folder is skipped with a logged note)::
         fr: <root>
     alignment: <folder>/alignment.csv       # aligned EN-FR sentence pairs
 
+sWUGGY results carry, next to the official accuracy, a breakdown by gold
+frequency band and word length, and an in-vocabulary accuracy for the
+languages given a training vocabulary (``swuggy_vocabulary``; see
+:mod:`~speechbrain_xling.eval.zerospeech`).
+
 Output folder::
 
     results/<system>/<benchmark>.json   one result per (system, benchmark):
@@ -54,9 +59,14 @@ from speechbrain_xling.eval.continuation import sample_continuation, write_conti
 from speechbrain_xling.eval.files import units_for_files
 from speechbrain_xling.eval.report import check_system_names, write_report
 from speechbrain_xling.eval.scoring import LikelihoodScorer
-from speechbrain_xling.eval.zerospeech import evaluate_zerospeech_task, read_zerospeech
+from speechbrain_xling.eval.zerospeech import (
+    evaluate_zerospeech_task,
+    read_vocabulary,
+    read_zerospeech,
+)
 from speechbrain_xling.model.unit_lm import UnitLM
 from speechbrain_xling.prepare.manifest import file_sha256
+from speechbrain_xling.tokenizers.base import UnitTokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +173,13 @@ def _read_benchmarks(benchmarks, settings):
         raise ValueError(
             f"unknown benchmark(s) {sorted(unknown)}; expected cloze, zerospeech, alignment"
         )
+    languages = {str(lang).lower() for lang in benchmarks.get("zerospeech") or {}}
+    unused = set(settings.swuggy_vocabulary) - languages
+    if unused:
+        raise ValueError(
+            f"swuggy_vocabulary gives language(s) {sorted(unused)} but the zerospeech "
+            f"benchmarks are {sorted(languages)}"
+        )
     found = []
     cloze_path = benchmarks.get("cloze")
     if _exists(cloze_path, "cloze", Path.is_file):
@@ -216,6 +233,15 @@ def _cloze_benchmarks(items, csv_path, settings):
 
 
 def _zerospeech_benchmark(lang, tasks, settings):
+    source = settings.swuggy_vocabulary.get(lang)
+    vocabulary = None if source is None else read_vocabulary(source)
+    sources = [task.gold_path for task in tasks.values()]
+    benchmark_settings = {"reduction": settings.reduction, "lexical_breakdown": 1}
+    if isinstance(source, (str, Path)):
+        sources.append(source)  # its SHA-256 joins the resume key
+    elif source is not None:
+        benchmark_settings["swuggy_vocabulary"] = sorted(vocabulary)
+
     def run(lm, system):
         scorer = settings.scorer(lm, f"{system} zerospeech {lang}")
         folder = settings.output_folder / "zerospeech" / system / lang
@@ -225,16 +251,12 @@ def _zerospeech_benchmark(lang, tasks, settings):
                 task,
                 settings.units_of,
                 submission_path=folder / name / f"{settings.zerospeech_split}.txt",
+                vocabulary=vocabulary,
             )
             for name, task in tasks.items()
         }
 
-    return _Benchmark(
-        f"zerospeech_{lang}",
-        [task.gold_path for task in tasks.values()],
-        {"reduction": settings.reduction},
-        run,
-    )
+    return _Benchmark(f"zerospeech_{lang}", sources, benchmark_settings, run)
 
 
 def _continue_prompts(lm, system, items, settings):
@@ -270,6 +292,7 @@ class _Settings:
     continuation: dict
     dtype: str
     progress: bool
+    swuggy_vocabulary: dict
 
     def scorer(self, lm, label):
         """A :class:`LikelihoodScorer` with these settings."""
@@ -305,6 +328,7 @@ def evaluate_systems(
     zerospeech_split="dev",
     continuation=None,
     progress=True,
+    swuggy_vocabulary=None,
 ):
     """Evaluates UnitLM checkpoints on all benchmarks present; writes the report.
 
@@ -322,6 +346,10 @@ def evaluate_systems(
     tokenizer : UnitTokenizer, optional
         Turns benchmark audio into units (and continuations back into audio
         when it can decode). Its ``num_units`` must match every model's.
+        An object with ``units_of(wav_paths)`` and ``num_units`` instead
+        (the phone topline's
+        :class:`~speechbrain_xling.tokenizers.phones.PhoneInventory`) gives
+        the units through its ``units_of``.
     units_of : callable, optional
         ``units_of(list_of_wav_paths) -> list of unit arrays``, used instead
         of ``tokenizer`` for reading audio (e.g. pre-computed units).
@@ -343,6 +371,12 @@ def evaluate_systems(
         ``temperature``, ``top_k``, ``seed``).
     progress : bool
         tqdm bars.
+    swuggy_vocabulary : dict, optional
+        ``{lang: vocabulary}`` of the sWUGGY in-vocabulary accuracy: a word
+        list file or the words (see
+        :func:`~speechbrain_xling.eval.zerospeech.read_vocabulary`), e.g. the
+        words of the systems' training text; languages without one get no
+        ``in_vocab`` result. A file's content is part of the resume key.
 
     Returns
     -------
@@ -380,7 +414,11 @@ def evaluate_systems(
     if units_of is None:
         if tokenizer is None:
             raise ValueError("evaluate_systems needs a tokenizer or units_of")
-        units_of = _tokenizer_units(tokenizer, unit_cache_folder, progress=progress)
+        reads_files = callable(getattr(tokenizer, "units_of", None))  # e.g. PhoneInventory
+        if reads_files and not isinstance(tokenizer, UnitTokenizer):
+            units_of = tokenizer.units_of
+        else:
+            units_of = _tokenizer_units(tokenizer, unit_cache_folder, progress=progress)
     settings = _Settings(
         output_folder=Path(output_folder),
         units_of=memoized_units(units_of),
@@ -391,6 +429,11 @@ def evaluate_systems(
         continuation=dict(continuation) if continuation else None,
         dtype=dtype,
         progress=progress,
+        swuggy_vocabulary={
+            str(lang).lower(): source
+            for lang, source in (swuggy_vocabulary or {}).items()
+            if source is not None
+        },
     )
     suite = _read_benchmarks(benchmarks, settings)
     if not suite:

@@ -37,6 +37,31 @@ and both accuracies agree by construction (ties count 0.5 in both). 12
 digits still resolve far finer than the scores themselves (log-probabilities
 from a float32 model carry about 7 significant digits).
 
+sWUGGY breakdown (reported next to the official accuracy, which it never
+changes). Each ``id`` scores, as in the official accuracy, the mean outcome
+of its pairs (over voices); the id is described by its first real-word row
+in gold order (the row the official ``by_frequency`` and ``by_length``
+tables use), and a subset's accuracy is the mean over its ids:
+
+* ``by_frequency``: the real word's gold ``frequency`` (its count in the
+  training text; LibriSpeech for ZeroSpeech 2021) in the official toolkit's
+  bands (:data:`FREQUENCY_BANDS`: ``pandas.cut`` at 0, 1, 5, 20, 100, inf
+  with ``right=False``, which the toolkit labels oov, 1-5, 6-20, 21-100,
+  >100 but which hold the counts 0, 1-4, 5-19, 20-99 and >= 100: they are
+  labelled here by what they hold). Ids without a frequency are in no band,
+  as there;
+* ``by_length``: the real word's ``length`` (number of phones);
+* ``leaderboard_in_vocab``: ids whose gold frequency is at least 1, the
+  ZeroSpeech 2021 leaderboard's "lexical in-vocab" (its n-weighted mean of
+  the bands but oov);
+* ``in_vocab``: ids whose real word is in a vocabulary given by the caller
+  (the words of the systems' training text, :func:`read_vocabulary`);
+  absent when no vocabulary is given.
+
+Gold ``frequency`` and ``length`` of real-word rows must be empty (unknown)
+or non-negative integers (the official scorer reads ``frequency`` as
+integers too); nonce-word rows are not read for them.
+
 Gold rows of the syntactic task must have a ``type``, ``subtype`` and
 ``id``: the official scorer averages per ``(type, subtype, id)`` with a pandas
 ``groupby``, which silently drops pairs whose key is empty or reads as NaN
@@ -47,6 +72,8 @@ Authors
 """
 
 import logging
+import math
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +87,7 @@ from speechbrain_xling.eval.files import (
     units_for_files,
 )
 from speechbrain_xling.eval.scoring import pair_outcomes
+from speechbrain_xling.text_files import read_text
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +103,15 @@ GOLD_COLUMNS = {
 SCORE_DIGITS = 12
 # Syntactic averaging key: the official scorer groups pairs by these columns.
 SYNTACTIC_KEY = ("type", "subtype", "id")
+# sWUGGY frequency bands: (label, lowest count, first count above), the bins
+# of the official toolkit (see the module docstring for its labels).
+FREQUENCY_BANDS = (
+    ("oov", 0, 1),
+    ("1-4", 1, 5),
+    ("5-19", 5, 20),
+    ("20-99", 20, 100),
+    (">=100", 100, math.inf),
+)
 # Field values pandas.read_csv reads as NaN by default (pandas 2.x, which
 # covers older lists); a groupby drops the rows whose key holds one.
 PANDAS_NA_VALUES = frozenset(
@@ -104,6 +141,11 @@ class ZeroSpeechTask:
     groups : list of tuple
         Averaging key of each pair: ``(id,)`` (lexical) or
         ``(type, subtype, id)`` (syntactic).
+    words : dict, optional
+        Lexical tasks read from gold: ``{(id,): {"word", "frequency",
+        "length"}}`` from the first real-word row of each id (frequency and
+        length ``None`` when unknown), for the breakdown of
+        :func:`task_accuracy`; ``None`` otherwise (no breakdown).
     """
 
     name: str
@@ -113,6 +155,7 @@ class ZeroSpeechTask:
     correct_rows: np.ndarray
     wrong_rows: np.ndarray
     groups: list
+    words: dict = None
 
 
 def read_zerospeech(root, split="dev"):
@@ -171,7 +214,7 @@ def _read_gold(root, name, split):
     return gold_path, rows
 
 
-def _task(name, gold_path, rows, pairs, groups):
+def _task(name, gold_path, rows, pairs, groups, words=None):
     folder = gold_path.parent
     filenames = [row["filename"] for _, row in rows]
     return ZeroSpeechTask(
@@ -182,7 +225,42 @@ def _task(name, gold_path, rows, pairs, groups):
         correct_rows=np.array([pair[0] for pair in pairs], dtype=np.int64),
         wrong_rows=np.array([pair[1] for pair in pairs], dtype=np.int64),
         groups=groups,
+        words=words,
     )
+
+
+def _gold_count(row, column, gold_path, line):
+    """A gold ``frequency`` / ``length`` cell: a non-negative int, or None
+    when empty or a value pandas reads as missing."""
+    value = (row[column] or "").strip()
+    if value in PANDAS_NA_VALUES:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (number >= 0 and number.is_integer()):
+        raise BenchmarkFormatError(
+            f"{gold_path}, line {line}: {column} must be a non-negative integer "
+            f"or empty, got {row[column]!r}"
+        )
+    return int(number)
+
+
+def _lexical_words(gold_path, rows):
+    """``{(id,): {"word", "frequency", "length"}}`` from the first
+    real-word row of each id (checks every real-word row)."""
+    words = {}
+    for line, row in rows:
+        if row["correct"].strip() != "1":
+            continue
+        info = {
+            "word": row["word"],
+            "frequency": _gold_count(row, "frequency", gold_path, line),
+            "length": _gold_count(row, "length", gold_path, line),
+        }
+        words.setdefault((row["id"],), info)
+    return words
 
 
 def read_lexical(root, split="dev"):
@@ -190,7 +268,8 @@ def read_lexical(root, split="dev"):
 
     Raises ``BenchmarkFormatError`` when an ``(id, voice)`` lacks either its
     real word or its nonce word(s) (the official scorer would silently drop
-    it).
+    it), or when a real word's ``frequency`` or ``length`` is neither empty
+    nor a non-negative integer.
 
     Example
     -------
@@ -206,6 +285,8 @@ def read_lexical(root, split="dev"):
     >>> task = read_lexical(root)
     >>> task.correct_rows.tolist(), task.wrong_rows.tolist(), task.groups
     ([0], [1], [('1',)])
+    >>> task.words
+    {('1',): {'word': 'cat', 'frequency': 5, 'length': 3}}
     """
     gold_path, rows = _read_gold(root, LEXICAL, split)
     by_id_voice = defaultdict(lambda: ([], []))
@@ -225,7 +306,7 @@ def read_lexical(root, split="dev"):
             for nonce_word in nonce_words:
                 pairs.append((word, nonce_word))
                 groups.append((item_id,))
-    return _task(LEXICAL, gold_path, rows, pairs, groups)
+    return _task(LEXICAL, gold_path, rows, pairs, groups, _lexical_words(gold_path, rows))
 
 
 def read_syntactic(root, split="dev"):
@@ -311,7 +392,134 @@ def written_scores(scores):
     return np.array([float(format_score(score)) for score in scores], dtype=np.float64)
 
 
-def task_accuracy(task, scores):
+def normalize_word(word):
+    """How real words and vocabulary entries are compared: NFC, stripped,
+    case-folded.
+
+    Example
+    -------
+    >>> normalize_word(" Be\\u0301be\\u0301 ") == normalize_word("bébé")
+    True
+    """
+    return unicodedata.normalize("NFC", str(word)).strip().casefold()
+
+
+def read_vocabulary(source):
+    """The vocabulary of the in-vocabulary sWUGGY accuracy.
+
+    Arguments
+    ---------
+    source : str, Path or iterable of str
+        A UTF-8 word list file, one word per line (only the first
+        whitespace-separated field is read, so ``word count`` lists work;
+        blank lines and lines starting with ``#`` are skipped), or the words
+        themselves.
+
+    Returns
+    -------
+    frozenset of str
+        The words, normalised by :func:`normalize_word`.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "words.txt"
+    >>> _ = path.write_text("# word count\\nCat 12\\n\\ndog 3\\n", encoding="utf-8")
+    >>> sorted(read_vocabulary(path)), sorted(read_vocabulary(["Sun"]))
+    (['cat', 'dog'], ['sun'])
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"swuggy_vocabulary: word list {path} not found")
+        lines = read_text(path).splitlines()
+        words = [line.split()[0] for line in lines if line.strip() and not line.startswith("#")]
+        if not words:
+            raise ValueError(f"swuggy_vocabulary: word list {path} lists no word")
+    else:
+        words = list(source)
+    return frozenset(normalize_word(word) for word in words)
+
+
+def _subset(means):
+    """``{"accuracy", "num_groups"}`` of the group means of a subset
+    (accuracy ``None`` when it is empty)."""
+    return {
+        "accuracy": float(np.mean(means)) if means else None,
+        "num_groups": len(means),
+    }
+
+
+def frequency_band(count):
+    """Label of the :data:`FREQUENCY_BANDS` band holding a word count.
+
+    Example
+    -------
+    >>> [frequency_band(count) for count in (0, 1, 4, 5, 99, 100)]
+    ['oov', '1-4', '1-4', '5-19', '20-99', '>=100']
+    """
+    for label, low, high in FREQUENCY_BANDS:
+        if low <= count < high:
+            return label
+    raise ValueError(f"word count must be non-negative, got {count}")
+
+
+def lexical_breakdown(words, group_means, vocabulary=None):
+    """sWUGGY accuracy by subsets of ids (see the module docstring).
+
+    Arguments
+    ---------
+    words : dict
+        ``{(id,): {"word", "frequency", "length"}}``
+        (:attr:`ZeroSpeechTask.words`).
+    group_means : dict
+        ``{(id,): mean pair outcome}``, as averaged for the official accuracy.
+    vocabulary : set of str, optional
+        Normalised words (:func:`read_vocabulary`); ``in_vocab`` only with one.
+
+    Returns
+    -------
+    dict
+        ``in_vocab`` (with a vocabulary), ``leaderboard_in_vocab``,
+        ``by_frequency`` (every band, in order) and ``by_length`` (lengths
+        present, ascending, as strings); each subset ``{"accuracy",
+        "num_groups"}``, accuracy ``None`` for an empty subset.
+
+    Example
+    -------
+    >>> words = {("1",): {"word": "cat", "frequency": 0, "length": 3},
+    ...          ("2",): {"word": "dog", "frequency": 7, "length": 3},
+    ...          ("3",): {"word": "moon", "frequency": None, "length": 4}}
+    >>> means = {("1",): 1.0, ("2",): 0.5, ("3",): 0.0}
+    >>> breakdown = lexical_breakdown(words, means, {"dog", "moon"})
+    >>> breakdown["in_vocab"], breakdown["leaderboard_in_vocab"]
+    ({'accuracy': 0.25, 'num_groups': 2}, {'accuracy': 0.5, 'num_groups': 1})
+    >>> breakdown["by_frequency"]["oov"], breakdown["by_frequency"]["1-4"]
+    ({'accuracy': 1.0, 'num_groups': 1}, {'accuracy': None, 'num_groups': 0})
+    >>> breakdown["by_length"]
+    {'3': {'accuracy': 0.75, 'num_groups': 2}, '4': {'accuracy': 0.0, 'num_groups': 1}}
+    >>> "in_vocab" in lexical_breakdown(words, means)
+    False
+    """
+    bands, lengths, known, in_vocab = defaultdict(list), defaultdict(list), [], []
+    for group, mean in group_means.items():
+        info = words[group]
+        if info["frequency"] is not None:
+            bands[frequency_band(info["frequency"])].append(mean)
+            if info["frequency"] >= 1:
+                known.append(mean)
+        if info["length"] is not None:
+            lengths[info["length"]].append(mean)
+        if vocabulary is not None and normalize_word(info["word"]) in vocabulary:
+            in_vocab.append(mean)
+    breakdown = {} if vocabulary is None else {"in_vocab": _subset(in_vocab)}
+    breakdown["leaderboard_in_vocab"] = _subset(known)
+    breakdown["by_frequency"] = {label: _subset(bands[label]) for label, _, _ in FREQUENCY_BANDS}
+    breakdown["by_length"] = {str(length): _subset(lengths[length]) for length in sorted(lengths)}
+    return breakdown
+
+
+def task_accuracy(task, scores, vocabulary=None):
     """Official accuracy of a task from one score per gold row.
 
     The scores are compared as written in the submission file
@@ -325,6 +533,9 @@ def task_accuracy(task, scores):
         The pairs and their averaging groups.
     scores : array-like of float
         One score per gold row, in gold order (higher = more likely).
+    vocabulary : set of str, optional
+        Normalised training words (:func:`read_vocabulary`) for the
+        ``in_vocab`` accuracy of a lexical task.
 
     Returns
     -------
@@ -332,7 +543,9 @@ def task_accuracy(task, scores):
         ``accuracy`` (in [0, 1]: mean over groups of the mean pair outcome
         per group), ``num_pairs``, ``num_groups``; syntactic results also
         have ``by_type`` (mean over the groups of each type, as the official
-        ``by_type`` table).
+        ``by_type`` table); lexical tasks read from gold also have the
+        breakdown of :func:`lexical_breakdown` (it does not change
+        ``accuracy``).
 
     Example
     -------
@@ -364,6 +577,8 @@ def task_accuracy(task, scores):
         result["by_type"] = {
             syntax_type: float(np.mean(means)) for syntax_type, means in sorted(per_type.items())
         }
+    elif task.words is not None:
+        result.update(lexical_breakdown(task.words, group_means, vocabulary))
     return result
 
 
@@ -395,7 +610,7 @@ def write_submission(task, scores, path):
     write_text_atomically("\n".join(lines) + "\n", path)
 
 
-def evaluate_zerospeech_task(scorer, task, units_of, submission_path=None):
+def evaluate_zerospeech_task(scorer, task, units_of, submission_path=None, vocabulary=None):
     """Scores every gold item (no prompt) and applies the official protocol.
 
     Arguments
@@ -408,6 +623,9 @@ def evaluate_zerospeech_task(scorer, task, units_of, submission_path=None):
         ``units_of(list_of_wav_paths) -> list of unit arrays``.
     submission_path : str or Path, optional
         Where to write the official submission file.
+    vocabulary : set of str, optional
+        Training words for the lexical ``in_vocab`` accuracy
+        (:func:`read_vocabulary`).
 
     Returns
     -------
@@ -434,4 +652,4 @@ def evaluate_zerospeech_task(scorer, task, units_of, submission_path=None):
     scores = scorer.score([units[wav] for wav in task.wavs])
     if submission_path is not None:
         write_submission(task, scores, submission_path)
-    return task_accuracy(task, scores)
+    return task_accuracy(task, scores, vocabulary)

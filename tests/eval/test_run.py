@@ -8,12 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
+from hyperpyyaml import load_hyperpyyaml
 
 from speechbrain_xling.eval.report import COLUMNS
 from speechbrain_xling.eval.run import evaluate_systems
 from speechbrain_xling.model.unit_lm import UnitLM
-from tests.eval.conftest import progression, read_units
+from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
+from speechbrain_xling.tokenizers.pipeline import tokenize_files
+from tests.eval.conftest import NUM_UNITS, progression, read_units
 from tests.eval.test_alignment import write_alignment
 from tests.eval.test_cloze import write_cloze
 from tests.eval.test_zerospeech import (
@@ -183,29 +188,251 @@ def test_missing_systems_and_benchmarks(tmp_path, systems, benchmarks, caplog):
         evaluate(systems, {"story_cloze": benchmarks["cloze"]}, tmp_path / "out")
 
 
-def test_recipe_script_evaluates_and_reports(tmp_path, systems, benchmarks):
-    output = tmp_path / "recipe_out"
-    # the benchmark audio goes through the real tokenisation pipeline, with
-    # the tests' energy tokenizer in place of Mimi
-    command = [
-        sys.executable,
-        "evaluate.py",
-        "hparams/evaluate.yaml",
-        f"--data_folder={tmp_path}",
-        f"--output_folder={output}",
-        f"--systems={{progression: {systems['progression']}}}",
-        f"--benchmarks={{cloze: {benchmarks['cloze']}}}",
-        "--tokenizer=!new:tests.eval.conftest.FrameEnergyTokenizer",
-        "--continuation={num_prompts: 1, max_new_units: 4, temperature: 0.0}",
-    ]
+def run_recipe(*options):
+    """Runs ``evaluate.py hparams/evaluate.yaml <options>`` from the recipe folder."""
+    command = [sys.executable, "evaluate.py", "hparams/evaluate.yaml", *options]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     completed = subprocess.run(
         command, cwd=RECIPE, env=env, capture_output=True, text=True, timeout=300, check=False
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
+    return completed
+
+
+# the benchmark audio goes through the real tokenisation pipeline, with the
+# tests' energy tokenizer in place of Mimi
+ENERGY_TOKENIZER_KEY = "tokenizer: !new:tests.eval.conftest.FrameEnergyTokenizer"
+ENERGY_TOKENIZER = "--" + ENERGY_TOKENIZER_KEY.replace(": ", "=", 1)
+
+
+def test_recipe_script_evaluates_and_reports(tmp_path, systems, benchmarks):
+    output = tmp_path / "recipe_out"
+    run_recipe(
+        f"--data_folder={tmp_path}",
+        f"--output_folder={output}",
+        f"--systems={{progression: {systems['progression']}}}",
+        f"--benchmarks={{cloze: {benchmarks['cloze']}}}",
+        ENERGY_TOKENIZER,
+        "--continuation={num_prompts: 1, max_new_units: 4, temperature: 0.0}",
+    )
     cloze = json.loads((output / "results" / "progression" / "cloze.json").read_text())
     assert cloze["result"]["accuracy"]["ssc"]["EN->FR"] == 1.0
     assert (output / "report.md").is_file()
     assert len(list((output / "unit_cache").rglob("*.npy"))) == 72  # 24 items x 3
     assert (output / "hyperparams.yaml").is_file()  # saved by SpeechBrain
     assert "report written to" in (output / "log.txt").read_text()
+
+
+def test_recipe_systems_and_benchmarks_given_replace_the_defaults(tmp_path, systems, benchmarks):
+    # a default system and a default benchmark exist on disk...
+    results_root, data = tmp_path / "trained", tmp_path / "defaults"
+    shutil.copytree(systems["untrained"], results_root / "stage1_en_pretrain" / "final_model")
+    pairs = [(progression(0, 4), progression(0, 4)), (progression(5, 6), progression(5, 5))]
+    write_alignment(data / "benchmarks" / "alignment", pairs)
+    common = [f"--data_folder={data}", f"--results_root={results_root}", ENERGY_TOKENIZER]
+    # ... but the systems and benchmarks given are all that is evaluated
+    output = tmp_path / "given"
+    vocabulary = tmp_path / "words_en.txt"
+    vocabulary.write_text("cat\n")
+    run_recipe(
+        *common,
+        f"--output_folder={output}",
+        f"--systems={{only: {systems['progression']}}}",
+        f"--benchmarks={{zerospeech: {{en: {benchmarks['zerospeech']['en']}}}}}",
+        f"--swuggy_vocabulary={{en: {vocabulary}}}",
+        "--continuation=null",
+    )
+    assert [path.name for path in (output / "results").iterdir()] == ["only"]
+    assert [path.name for path in (output / "results" / "only").iterdir()] == ["zerospeech_en.json"]
+    report = json.loads((output / "report.json").read_text())
+    assert [row["system"] for row in report["rows"]] == ["random", "only"]
+    assert {"language": "EN", "subset": "in-vocab", "num_groups": 1} in [
+        {key: row[key] for key in ("language", "subset", "num_groups")}
+        for row in report["swuggy_breakdown"]
+    ]
+    # without them, the defaults (the Table-3 systems found under results_root)
+    output = tmp_path / "defaults_out"
+    completed = run_recipe(*common, f"--output_folder={output}", "--continuation=null")
+    assert [path.name for path in (output / "results").iterdir()] == ["Baseline EN"]
+    assert [path.name for path in (output / "results" / "Baseline EN").iterdir()] == [
+        "alignment.json"
+    ]
+    assert "no model folder" in completed.stderr + (output / "log.txt").read_text()
+
+
+@pytest.fixture
+def kmeans_path(tmp_path):
+    """A saved K=16 k-means model (as many units as the test models)."""
+    torch.manual_seed(0)
+    tokenizer = KMeansTokenizer(frame_rate=100.0).fit(
+        [torch.randn(8000) for _ in range(3)], num_units=NUM_UNITS, seed=0
+    )
+    path = tmp_path / "units" / "kmeans.npz"
+    path.parent.mkdir()
+    tokenizer.save(path)
+    return path
+
+
+def test_recipe_tokenizer_type_kmeans_reads_the_saved_model(
+    tmp_path, systems, benchmarks, kmeans_path
+):
+    output = tmp_path / "out"
+    run_recipe(
+        f"--data_folder={tmp_path}",
+        f"--output_folder={output}",
+        f"--systems={{progression: {systems['progression']}}}",
+        f"--benchmarks={{cloze: {benchmarks['cloze']}}}",
+        "--tokenizer_type=kmeans",
+        f"--tokenizer_path={kmeans_path}",
+        "--continuation=null",
+    )
+    assert (output / "results" / "progression" / "cloze.json").is_file()
+    # the cached benchmark units are the k-means model's units of the audio
+    wavs = sorted(Path(benchmarks["cloze"]).parent.glob("*.wav"))
+    expected = tokenize_files(KMeansTokenizer.load(kmeans_path), wavs, progress=False)
+    cached = [np.load(path) for path in (output / "unit_cache").glob("*.npy")]
+    assert sorted(units.tolist() for units in cached) == sorted(u.tolist() for u in expected)
+
+
+def load_recipe_hparams(*overrides):
+    """evaluate.yaml loaded in this process with ``key: value`` overrides."""
+    with open(RECIPE / "hparams" / "evaluate.yaml", encoding="utf-8") as handle:
+        return load_hyperpyyaml(handle, "\n".join(["data_folder: data", *overrides]))
+
+
+def test_recipe_hparams_choose_the_tokenizer_by_one_key(tmp_path, kmeans_path):
+    from speechbrain_xling.tokenizers.unit_bpe import UnitBPETokenizer
+
+    hparams = load_recipe_hparams("tokenizer_type: kmeans", f"tokenizer_path: {kmeans_path}")
+    assert isinstance(hparams["tokenizer"], KMeansTokenizer)
+    kmeans = hparams["tokenizer"]
+    wavs = [torch.randn(4000) for _ in range(4)]
+    units = [kmeans.encode(wav[None], torch.tensor([len(wav)]))[0] for wav in wavs]
+    bpe_path = kmeans_path.parent / "unit_bpe_24.model"
+    UnitBPETokenizer.fit(kmeans, units * 3, vocab_size=24).save(bpe_path)
+    # the BPE model's base: the kmeans.npz beside it, or tokenizer_base_path
+    bpe = load_recipe_hparams("tokenizer_type: bpe", f"tokenizer_path: {bpe_path}")["tokenizer"]
+    assert bpe.describe()["base"] == kmeans.describe()
+    elsewhere = tmp_path / "elsewhere" / "bpe.model"
+    elsewhere.parent.mkdir()
+    shutil.copy(bpe_path, elsewhere)
+    with pytest.raises(FileNotFoundError, match="tokenizer_base_path: not set, and no kmeans.npz"):
+        load_recipe_hparams("tokenizer_type: bpe", f"tokenizer_path: {elsewhere}")
+    bpe = load_recipe_hparams(
+        "tokenizer_type: bpe",
+        f"tokenizer_path: {elsewhere}",
+        f"tokenizer_base_path: {kmeans_path}",
+    )["tokenizer"]
+    assert bpe.num_units == 24
+    # a wrong value stops naming the key to fix
+    with pytest.raises(ValueError, match="tokenizer_type must be one of mimi, kmeans, bpe, phones"):
+        load_recipe_hparams("tokenizer_type: hubert")
+    with pytest.raises(ValueError, match="tokenizer_path is not set"):
+        load_recipe_hparams("tokenizer_type: kmeans")
+    with pytest.raises(FileNotFoundError, match="tokenizer_path: k-means model .* not found"):
+        load_recipe_hparams("tokenizer_type: kmeans", f"tokenizer_path: {tmp_path / 'no.npz'}")
+
+
+def test_recipe_hparams_default_systems_and_benchmarks(tmp_path):
+    hparams = load_recipe_hparams(f"results_root: {tmp_path}", ENERGY_TOKENIZER_KEY)
+    assert hparams["systems"] == {} and hparams["benchmarks"] == {}
+    assert list(hparams["default_systems"]) == [
+        "Baseline EN",
+        "Baseline FR",
+        "Baseline EN+FR",
+        "Cross-lingual Interleaving",
+        "Cross-lingual Interleaving + EN+FR Fine-Tuning",
+    ]
+    assert set(hparams["default_benchmarks"]) == {"cloze", "zerospeech", "alignment"}
+    assert hparams["swuggy_vocabulary"] == {}
+    hparams = load_recipe_hparams(
+        "systems: {a: x}",
+        "benchmarks: {cloze: y.csv}",
+        "swuggy_vocabulary: {en: words.txt}",
+        ENERGY_TOKENIZER_KEY,
+    )
+    assert hparams["systems"] == {"a": "x"} and hparams["benchmarks"] == {"cloze": "y.csv"}
+    assert hparams["swuggy_vocabulary"] == {"en": "words.txt"}
+
+
+def test_swuggy_vocabulary_gives_in_vocab_results_and_report(
+    tmp_path, systems, benchmarks, loaded_models
+):
+    vocabulary = tmp_path / "words_en.txt"
+    vocabulary.write_text("cat\nsun\n")
+    output = tmp_path / "out"
+    results = evaluate(systems, benchmarks, output, swuggy_vocabulary={"EN": vocabulary})
+    lexical = results["progression"]["zerospeech_en"]["lexical"]
+    assert lexical["accuracy"] == 1.0
+    assert lexical["in_vocab"] == {"accuracy": 1.0, "num_groups": 2}
+    assert lexical["by_frequency"]["5-19"] == {"accuracy": 1.0, "num_groups": 1}  # cat: 10
+    report = json.loads((output / "report.json").read_text())
+    in_vocab = [
+        row
+        for row in report["swuggy_breakdown"]
+        if (row["language"], row["subset"]) == ("EN", "in-vocab")
+    ]
+    assert in_vocab == [
+        {
+            "language": "EN",
+            "subset": "in-vocab",
+            "num_groups": 2,
+            "accuracy": {
+                system: 100 * results[system]["zerospeech_en"]["lexical"]["in_vocab"]["accuracy"]
+                for system in systems
+            },
+        }
+    ]
+    assert "## sWUGGY breakdown" in (output / "report.md").read_text()
+    # the vocabulary's content is part of the resume key; nothing else is redone
+    assert loaded_models == ["progression", "untrained"]
+    evaluate(systems, benchmarks, output, swuggy_vocabulary={"en": vocabulary})
+    assert loaded_models[2:] == []
+    vocabulary.write_text("cat\n")
+    results = evaluate(systems, benchmarks, output, swuggy_vocabulary={"en": vocabulary})
+    assert loaded_models[2:] == ["progression", "untrained"]
+    assert results["progression"]["zerospeech_en"]["lexical"]["in_vocab"]["num_groups"] == 1
+    # without a vocabulary: no in-vocab result (recomputed: the key changed)
+    results = evaluate(systems, benchmarks, output)
+    assert "in_vocab" not in results["progression"]["zerospeech_en"]["lexical"]
+    with pytest.raises(ValueError, match=r"swuggy_vocabulary gives language\(s\) \['de'\]"):
+        evaluate(systems, benchmarks, output, swuggy_vocabulary={"de": vocabulary})
+
+
+def test_results_stored_before_the_breakdown_are_recomputed(
+    tmp_path, systems, benchmarks, loaded_models
+):
+    output = tmp_path / "out"
+    first = evaluate(systems, {"zerospeech": benchmarks["zerospeech"]}, output)
+    stored_path = output / "results" / "untrained" / "zerospeech_en.json"
+    stored = json.loads(stored_path.read_text())
+    del stored["key"]["lexical_breakdown"]  # as written before the breakdown existed
+    for name in ("by_frequency", "by_length", "leaderboard_in_vocab"):
+        del stored["result"]["lexical"][name]
+    stored_path.write_text(json.dumps(stored))
+    again = evaluate(systems, {"zerospeech": benchmarks["zerospeech"]}, output)
+    assert loaded_models[2:] == ["untrained"]
+    assert again == first
+
+
+class TopLineUnits:
+    """Units read by ``units_of`` (as PhoneInventory gives them), no encode."""
+
+    num_units = NUM_UNITS
+
+    def units_of(self, wav_paths):
+        return read_units(wav_paths)
+
+
+def test_a_tokenizer_with_units_of_only_reads_the_benchmarks(tmp_path, systems, benchmarks):
+    results = evaluate_systems(
+        {"progression": systems["progression"]},
+        {"cloze": benchmarks["cloze"]},
+        tmp_path / "out",
+        tokenizer=TopLineUnits(),
+        continuation=CONTINUATION,
+        progress=False,
+    )
+    assert results["progression"]["cloze"]["accuracy"]["ssc"]["EN"] == 1.0
+    written = results["progression"]["continuation"]["continuations"]
+    assert [item["wav"] for item in written] == [None, None]  # units only: no decoder

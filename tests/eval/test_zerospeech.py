@@ -1,5 +1,6 @@
 """ZeroSpeech 2021 layout: official pairing and averaging, submissions, errors."""
 
+import dataclasses
 import importlib.util
 import os
 import re
@@ -12,11 +13,13 @@ import pytest
 from speechbrain_xling.eval.files import BenchmarkFormatError
 from speechbrain_xling.eval.scoring import LikelihoodScorer
 from speechbrain_xling.eval.zerospeech import (
+    FREQUENCY_BANDS,
     GOLD_COLUMNS,
     evaluate_zerospeech_task,
     format_score,
     read_lexical,
     read_syntactic,
+    read_vocabulary,
     read_zerospeech,
     task_accuracy,
     write_submission,
@@ -60,6 +63,15 @@ LEXICAL_GOLD = [
     ("c1y", "C", "v1", "", "suk", "s u k", "3", "0", -2.0),
 ]
 LEXICAL_ACCURACY = (1 / 3 + 1 + 0.75) / 3
+# Breakdown: A, B, C above (frequencies 10, 3, 1; 3 phones), D out of the
+# training text (frequency 0, 4 phones, won), E with no frequency (5 phones,
+# lost). Per-id means: A 1/3, B 1, C 0.75, D 1, E 0.
+BREAKDOWN_GOLD = LEXICAL_GOLD + [
+    ("d1", "D", "v1", "0", "Moon", "m u n", "4", "1", -1.0),
+    ("d1x", "D", "v1", "", "moot", "m u t", "4", "0", -2.0),
+    ("e1", "E", "v1", "", "stars", "s t a r z", "5", "1", -3.0),
+    ("e1x", "E", "v1", "", "starz", "s t a r s", "5", "0", -1.0),
+]
 
 
 def write_gold(root, task, rows, split="dev", units=None):
@@ -95,6 +107,72 @@ def test_lexical_pairs_by_id_and_voice_and_averages_per_id(tmp_path):
     result = task_accuracy(task, [row[-1] for row in LEXICAL_GOLD])
     assert result["accuracy"] == pytest.approx(LEXICAL_ACCURACY)
     assert (result["num_pairs"], result["num_groups"]) == (6, 3)
+
+
+def subset(accuracy, num_groups):
+    return {"accuracy": pytest.approx(accuracy) if num_groups else None, "num_groups": num_groups}
+
+
+def test_lexical_breakdown_by_frequency_length_and_vocabulary(tmp_path):
+    write_gold(tmp_path, "lexical", BREAKDOWN_GOLD)
+    task = read_lexical(tmp_path)
+    scores = [row[-1] for row in BREAKDOWN_GOLD]
+    vocabulary = read_vocabulary(["CAT", "moon", "stars", "comet"])
+    result = task_accuracy(task, scores, vocabulary)
+    # the official accuracy is the one without any breakdown
+    official = task_accuracy(dataclasses.replace(task, words=None), scores)
+    assert official == {"accuracy": result["accuracy"], "num_pairs": 8, "num_groups": 5}
+    assert result["accuracy"] == pytest.approx((1 / 3 + 1 + 0.75 + 1 + 0) / 5)
+    assert result["in_vocab"] == subset((1 / 3 + 1 + 0) / 3, 3)  # A, D, E
+    assert result["leaderboard_in_vocab"] == subset(LEXICAL_ACCURACY, 3)  # frequency >= 1
+    assert result["by_frequency"] == {
+        "oov": subset(1.0, 1),  # D
+        "1-4": subset(0.875, 2),  # B, C
+        "5-19": subset(1 / 3, 1),  # A
+        "20-99": subset(None, 0),
+        ">=100": subset(None, 0),
+    }  # E has no frequency: in no band
+    assert result["by_length"] == {
+        "3": subset(LEXICAL_ACCURACY, 3),
+        "4": subset(1.0, 1),
+        "5": subset(0.0, 1),
+    }
+    assert list(result["by_frequency"]) == [band for band, _, _ in FREQUENCY_BANDS]
+
+
+def test_no_vocabulary_no_in_vocab_accuracy(tmp_path):
+    write_gold(tmp_path, "lexical", BREAKDOWN_GOLD)
+    result = task_accuracy(read_lexical(tmp_path), [row[-1] for row in BREAKDOWN_GOLD])
+    assert "in_vocab" not in result
+    assert {"by_frequency", "by_length", "leaderboard_in_vocab"} <= set(result)
+    # the syntactic task has no lexical breakdown
+    write_gold(tmp_path, "syntactic", SYNTACTIC_GOLD)
+    syntactic = task_accuracy(read_syntactic(tmp_path), [row[-1] for row in SYNTACTIC_GOLD])
+    assert set(syntactic) == {"accuracy", "num_pairs", "num_groups", "by_type"}
+
+
+def test_vocabulary_file(tmp_path):
+    path = tmp_path / "words.txt"
+    path.write_text("# word count\nCat 12\n\nbe\u0301be\u0301\t3\n", encoding="utf-8")
+    assert read_vocabulary(path) == {"cat", "b\u00e9b\u00e9"}  # first field, NFC, casefold
+    with pytest.raises(FileNotFoundError, match="swuggy_vocabulary: word list .*absent.txt"):
+        read_vocabulary(tmp_path / "absent.txt")
+    (tmp_path / "empty.txt").write_text("# nothing\n")
+    with pytest.raises(ValueError, match="lists no word"):
+        read_vocabulary(tmp_path / "empty.txt")
+
+
+@pytest.mark.parametrize(
+    "column, value", [("frequency", "ten"), ("frequency", "-1"), ("length", "2.5")]
+)
+def test_real_word_frequency_and_length_must_be_counts(tmp_path, column, value):
+    rows = list(LEXICAL_GOLD)
+    index = GOLD_COLUMNS["lexical"].index(column)
+    rows[6] = rows[6][:index] + (value,) + rows[6][index + 1 :]  # b1, line 8
+    write_gold(tmp_path, "lexical", rows)
+    message = f"line 8: {column} must be a non-negative integer or empty, got '{value}'"
+    with pytest.raises(BenchmarkFormatError, match=re.escape(message)):
+        read_lexical(tmp_path)
 
 
 def test_submission_lists_every_gold_file_with_its_written_score(tmp_path):
@@ -333,3 +411,44 @@ def test_scores_equal_the_official_scorer(tmp_path, monkeypatch):
     )
     assert results["lexical"] == pytest.approx(lexical_pairs["score"].mean())
     assert results["syntactic"] == pytest.approx(syntactic_pairs["score"].mean())
+
+
+# The official toolkit labels its bands by the counts it meant, not by the
+# right-open bins it uses (see the zerospeech module docstring).
+OFFICIAL_BANDS = {"oov": "oov", "1-5": "1-4", "6-20": "5-19", "21-100": "20-99", ">100": ">=100"}
+
+
+def test_lexical_breakdown_equals_the_official_tables(tmp_path, monkeypatch):
+    lexical_task, _ = official_scorer(monkeypatch, tmp_path)
+    gold = BREAKDOWN_GOLD[:-2] + [  # every word with a frequency, as the official data
+        ("f1", "F", "v1", "150", "comet", "k o m e t", "5", "1", -2.0),
+        ("f1x", "F", "v1", "", "comep", "k o m e p", "5", "0", -2.0),
+    ]
+    write_gold(tmp_path / "data", "lexical", gold)
+    task = read_lexical(tmp_path / "data")
+    scores = [row[-1] for row in gold]
+    submission = tmp_path / "submission" / "lexical" / "dev.txt"
+    write_submission(task, scores, submission)
+    ours = task_accuracy(task, scores)
+    by_pair = lexical_task.eval_by_pair(
+        lexical_task.load_and_format(submission, tmp_path / "data" / "lexical" / "dev" / "gold.csv")
+    )
+    theirs = {
+        OFFICIAL_BANDS[str(row["frequency"])]: (int(row["n"]), float(row["score"]))
+        for _, row in lexical_task.eval_by_frequency(by_pair.copy()).iterrows()
+        if row["n"] > 0
+    }
+    assert {band for band, value in ours["by_frequency"].items() if value["num_groups"]} == set(
+        theirs
+    )
+    for band, (count, score) in theirs.items():
+        assert ours["by_frequency"][band] == subset(score, count)
+    lengths = lexical_task.eval_by_length(by_pair.copy())
+    assert ours["by_length"] == {
+        str(int(row["length"])): subset(float(row["score"]), int(row["n"]))
+        for _, row in lengths.iterrows()
+    }
+    # the leaderboard's in-vocab: n-weighted mean of the bands but oov
+    in_vocab = [(count, score) for band, (count, score) in theirs.items() if band != "oov"]
+    expected = sum(c * s for c, s in in_vocab) / sum(c for c, _ in in_vocab)
+    assert ours["leaderboard_in_vocab"] == subset(expected, sum(c for c, _ in in_vocab))
