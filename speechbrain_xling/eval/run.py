@@ -64,8 +64,8 @@ from speechbrain_xling.eval.zerospeech import (
     read_vocabulary,
     read_zerospeech,
 )
+from speechbrain_xling.hashing import file_sha256
 from speechbrain_xling.model.unit_lm import UnitLM
-from speechbrain_xling.prepare.manifest import file_sha256
 from speechbrain_xling.tokenizers.base import UnitTokenizer
 
 logger = logging.getLogger(__name__)

@@ -112,7 +112,7 @@ def load_tokenizer(
     >>> import tempfile, pathlib, torch
     >>> from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
     >>> from speechbrain_xling.tokenizers.unit_bpe import UnitBPETokenizer
-    >>> from speechbrain_xling.tokenizers.audio import pad_batch
+    >>> from speechbrain_xling.audio import pad_batch
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> wavs = [torch.randn(16000), torch.randn(8000)]
     >>> kmeans = KMeansTokenizer(frame_rate=50.0).fit(wavs, num_units=4, seed=0)

@@ -28,6 +28,7 @@ from pathlib import Path
 from speechbrain.utils.logger import get_logger
 
 from speechbrain_xling.atomic import atomic_path
+from speechbrain_xling.audio import AudioError, audio_duration
 from speechbrain_xling.prepare.manifest import (
     REQUIRED_COLUMNS,
     ManifestError,
@@ -37,7 +38,6 @@ from speechbrain_xling.prepare.manifest import (
     write_manifest,
 )
 from speechbrain_xling.text_files import open_text
-from speechbrain_xling.tokenizers.audio import AudioError, audio_duration
 
 logger = get_logger(__name__)
 

@@ -27,7 +27,7 @@ beyond the waveform and the small per-frame features stays bounded however
 long a file is. Deltas are taken over the concatenated frames of the row.
 
 Fitting reads a random sample of the corpus; unreadable audio (any
-:class:`~speechbrain_xling.tokenizers.audio.AudioError`) stops the fit
+:class:`~speechbrain_xling.audio.AudioError`) stops the fit
 naming the file (``on_error="error"``), or is skipped, counted in
 :attr:`KMeansTokenizer.fit_info`, logged, and replaced by the next file of
 the random order (``on_error="skip"``), the policy of
@@ -54,15 +54,15 @@ from speechbrain.processing.features import (
 from speechbrain.utils.logger import get_logger
 
 from speechbrain_xling.atomic import atomic_path
-from speechbrain_xling.hashing import file_sha256
-from speechbrain_xling.prepare.manifest import audio_segment, read_manifest
-from speechbrain_xling.saved_settings import check_same_settings
-from speechbrain_xling.tokenizers.audio import (
+from speechbrain_xling.audio import (
     AudioError,
     AudioReader,
     audio_duration,
     check_batch,
 )
+from speechbrain_xling.hashing import file_sha256
+from speechbrain_xling.prepare.manifest import audio_segment, read_manifest
+from speechbrain_xling.saved_settings import check_same_settings
 from speechbrain_xling.tokenizers.base import UnitTokenizer
 
 logger = get_logger(__name__)
@@ -191,7 +191,7 @@ class KMeansTokenizer(UnitTokenizer):
     Example
     -------
     >>> import tempfile, pathlib
-    >>> from speechbrain_xling.tokenizers.audio import pad_batch
+    >>> from speechbrain_xling.audio import pad_batch
     >>> tokenizer = KMeansTokenizer(frame_rate=50.0)
     >>> wavs = [torch.randn(16000), torch.randn(8000)]
     >>> _ = tokenizer.fit(wavs, num_units=4, seed=0)
@@ -436,7 +436,7 @@ class KMeansTokenizer(UnitTokenizer):
         >>> KMeansTokenizer().fit(paths, num_units=4)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        speechbrain_xling.tokenizers.audio.AudioError: .../bad.wav: cannot read audio (...)
+        speechbrain_xling.audio.AudioError: .../bad.wav: cannot read audio (...)
         """
         if on_error not in ON_ERROR:
             raise ValueError(f"on_error must be 'error' or 'skip', got {on_error!r}")

@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from speechbrain_xling.tokenizers.audio import check_batch
+from speechbrain_xling.audio import check_batch
 from speechbrain_xling.tokenizers.base import UnitTokenizer
 
 

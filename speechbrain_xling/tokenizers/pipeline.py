@@ -48,6 +48,12 @@ from speechbrain.utils.logger import get_logger
 from tqdm import tqdm
 
 from speechbrain_xling.atomic import atomic_path, write_json_atomically
+from speechbrain_xling.audio import (
+    AudioError,
+    AudioReader,
+    audio_duration,
+    pad_batch,
+)
 from speechbrain_xling.data.unit_store import (
     UnitStoreWriter,
     is_finished_store,
@@ -56,12 +62,6 @@ from speechbrain_xling.data.unit_store import (
 from speechbrain_xling.hashing import file_sha256
 from speechbrain_xling.prepare.manifest import audio_segment, read_manifest
 from speechbrain_xling.saved_settings import record_or_check_settings
-from speechbrain_xling.tokenizers.audio import (
-    AudioError,
-    AudioReader,
-    audio_duration,
-    pad_batch,
-)
 
 logger = get_logger(__name__)
 

@@ -75,7 +75,7 @@ class UnitBPETokenizer(UnitTokenizer):
     -------
     >>> import tempfile, pathlib, torch
     >>> from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
-    >>> from speechbrain_xling.tokenizers.audio import pad_batch
+    >>> from speechbrain_xling.audio import pad_batch
     >>> wavs = [torch.randn(16000), torch.randn(8000)]
     >>> base = KMeansTokenizer(frame_rate=50.0).fit(wavs, num_units=4, seed=0)
     >>> units = base.encode(*pad_batch(wavs))

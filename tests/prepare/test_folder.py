@@ -6,9 +6,9 @@ import sys
 import pytest
 import soundfile as sf
 
+from speechbrain_xling.audio import AudioError
 from speechbrain_xling.prepare.folder import prepare_folder, read_metadata
 from speechbrain_xling.prepare.manifest import ManifestError, read_manifest
-from speechbrain_xling.tokenizers.audio import AudioError
 
 
 @pytest.fixture

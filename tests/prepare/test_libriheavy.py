@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from speechbrain_xling.audio import AudioReader
 from speechbrain_xling.data.unit_store import UnitStore
 from speechbrain_xling.prepare.libriheavy import prepare_libriheavy
 from speechbrain_xling.prepare.manifest import ManifestError, read_manifest
-from speechbrain_xling.tokenizers.audio import AudioReader
 from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
 from speechbrain_xling.tokenizers.pipeline import tokenize_manifest
 

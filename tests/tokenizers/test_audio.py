@@ -5,7 +5,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from speechbrain_xling.tokenizers.audio import AudioError, AudioReader, audio_duration, pad_batch
+from speechbrain_xling.audio import AudioError, AudioReader, audio_duration, pad_batch
 
 
 def test_reads_speech_resampled_and_counts_it(speech):

@@ -10,8 +10,8 @@ import pytest
 import torch
 from speechbrain.processing.features import STFT, spectral_magnitude
 
+from speechbrain_xling.audio import AudioError, AudioReader, audio_duration, pad_batch
 from speechbrain_xling.prepare.manifest import write_manifest
-from speechbrain_xling.tokenizers.audio import AudioError, AudioReader, audio_duration, pad_batch
 from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer, kmeans
 
 SETTINGS = {

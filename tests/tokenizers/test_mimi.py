@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from speechbrain_xling.tokenizers.audio import AudioReader, pad_batch
+from speechbrain_xling.audio import AudioReader, pad_batch
 from speechbrain_xling.tokenizers.mimi import MimiTokenizer, hf_to_moshi_state_dict
 
 BACKENDS = ("transformers", "moshi")

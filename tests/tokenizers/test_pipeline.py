@@ -10,11 +10,11 @@ import pytest
 import soundfile as sf
 import torch
 
+from speechbrain_xling.audio import AudioError, AudioReader, audio_duration
 from speechbrain_xling.data.unit_store import UnitStore
 from speechbrain_xling.hashing import file_sha256
 from speechbrain_xling.prepare.manifest import ManifestError, write_manifest
 from speechbrain_xling.saved_settings import SettingsMismatch
-from speechbrain_xling.tokenizers.audio import AudioError, AudioReader, audio_duration
 from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
 from speechbrain_xling.tokenizers.mimi import MimiTokenizer
 from speechbrain_xling.tokenizers.pipeline import (

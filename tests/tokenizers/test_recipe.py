@@ -12,9 +12,9 @@ import soundfile as sf
 import torch
 import torchaudio
 
+from speechbrain_xling.audio import audio_duration
 from speechbrain_xling.data.unit_store import UnitStore
 from speechbrain_xling.prepare.manifest import write_manifest
-from speechbrain_xling.tokenizers.audio import audio_duration
 from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
 from speechbrain_xling.tokenizers.mimi import MimiTokenizer
 from speechbrain_xling.tokenizers.pipeline import tokenize_manifest

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from speechbrain_xling.audio import AudioReader, pad_batch
 from speechbrain_xling.data.unit_store import UnitStore, write_unit_store
-from speechbrain_xling.tokenizers.audio import AudioReader, pad_batch
 from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
 from speechbrain_xling.tokenizers.pipeline import tokenize_files
 from speechbrain_xling.tokenizers.unit_bpe import UnitBPETokenizer, bpe_unit_store
