@@ -48,8 +48,8 @@ import soundfile as sf
 import torch
 from speechbrain.processing.features import STFT, spectral_magnitude
 
+from speechbrain_xling.audio import check_batch, pad_batch
 from speechbrain_xling.data.unit_store import UnitStore
-from speechbrain_xling.tokenizers.audio import check_batch, pad_batch
 from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
 from speechbrain_xling.tokenizers.pipeline import tokenize_manifest
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from speechbrain_xling.tokenizers.audio import AudioReader, pad_batch
+from speechbrain_xling.audio import AudioReader, pad_batch
 from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
 from speechbrain_xling.tokenizers.mimi import MimiTokenizer
 

@@ -25,8 +25,8 @@ import random
 
 import numpy as np
 
+from speechbrain_xling.audio import AudioReader, pad_batch
 from speechbrain_xling.prepare.manifest import read_manifest
-from speechbrain_xling.tokenizers.audio import AudioReader, pad_batch
 from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
 
 
