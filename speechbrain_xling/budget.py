@@ -13,12 +13,10 @@ Authors
 """
 
 import argparse
-import io
 import sys
 from pathlib import Path
 
-import yaml
-from hyperpyyaml import resolve_references
+from hyperpyyaml import load_hyperpyyaml
 
 TABLE3_ORDER = (
     "Baseline EN",
@@ -30,29 +28,21 @@ TABLE3_ORDER = (
 BUDGET_KEYS = ("system_name", "max_steps", "tokens_per_step", "language_shares")
 
 
-_PLACEHOLDER = "<placeholder>"
-
-
-class _TagIgnoringLoader(yaml.SafeLoader):
-    """Reads plain values of a HyperPyYAML file; object tags become None."""
-
-
-_TagIgnoringLoader.add_multi_constructor(
-    "!", lambda loader, suffix, node: _PLACEHOLDER if suffix == "PLACEHOLDER" else None
-)
+# Objects a stage file builds that a budget must not: the model (a text LLM
+# download) and the checkpointer (it creates its folder).
+NOT_BUILT = {"lm": None, "checkpointer": None}
 
 
 def read_stage(path):
-    """The budget-relevant keys of one stage's hparams file.
+    """The hparams of one stage file, as training loads them, without the model.
 
-    ``!ref`` values are resolved; objects (``!new:`` ...) are not built.
+    The file is loaded with HyperPyYAML like ``train.py`` does (``!ref``
+    expressions evaluated the same way), with ``lm`` and ``checkpointer``
+    overridden to ``None`` (see :data:`NOT_BUILT`). ``file`` is added.
     """
     path = Path(path)
-    text = path.read_text()
-    raw = yaml.load(text, Loader=_TagIgnoringLoader) or {}
-    placeholders = {k: _PLACEHOLDER for k, v in raw.items() if v == _PLACEHOLDER}
-    resolved = resolve_references(io.StringIO(text), placeholders).getvalue()
-    values = yaml.load(io.StringIO(resolved), Loader=_TagIgnoringLoader) or {}
+    with open(path, encoding="utf-8") as handle:
+        values = load_hyperpyyaml(handle, NOT_BUILT)
     missing = [key for key in BUDGET_KEYS if key not in values]
     if missing:
         raise ValueError(f"{path}: missing budget key(s) {missing}")
