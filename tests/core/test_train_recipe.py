@@ -4,6 +4,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -194,13 +195,20 @@ def test_dropout_is_active_in_the_resume_tests():
     assert not torch.equal(lm(tokens), lm(tokens))
 
 
+def free_port():
+    """A TCP port no one listens on now (a fixed port clashes with parallel runs)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def test_ddp_on_cpu_with_two_ranks(store, tiny_text_lm, tmp_path):
     launcher = (
         sys.executable,
         "-m",
         "torch.distributed.run",
         "--nproc_per_node=2",
-        "--master_port=29531",
+        f"--master_port={free_port()}",
     )
     command = train_command(
         "stage3_bilingual_ft.yaml",
