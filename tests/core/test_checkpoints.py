@@ -131,3 +131,32 @@ def test_stale_temporaries_of_killed_writers_are_removed(tmp_path):
     assert not stale.exists()
     assert live.exists() and other_host.exists()
     assert remove_stale_temporaries(tmp_path) == []
+
+
+def test_no_checkpoint_file_of_a_stage_runs_code(tmp_path):
+    """A payload planted in any file of a stage's checkpoint runs nothing."""
+    from speechbrain.nnet.schedulers import LinearWarmupScheduler
+    from speechbrain.utils.epoch_loop import EpochCounter
+
+    from speechbrain_xling.brain import TokenTally
+
+    layer = torch.nn.Linear(3, 3)
+    recoverables = {
+        "lm": layer,
+        "optimizer": torch.optim.AdamW(layer.parameters()),
+        "lr_annealing": LinearWarmupScheduler(1e-3, 2, 10),
+        "counter": EpochCounter(1),
+        "torch_rng": TorchRandomState(),
+        "token_tally": TokenTally(["en", "eos"]),
+    }
+    saved = AtomicCheckpointer(tmp_path / "save", recoverables).save_checkpoint()
+    marker = tmp_path / "pwned"
+    for name in recoverables:
+        checkpointer = AtomicCheckpointer(tmp_path / "save", recoverables)
+        path = saved.path / f"{name}.ckpt"
+        original = path.read_bytes()
+        torch.save({"payload": Payload(marker)}, path)
+        with pytest.raises((pickle.UnpicklingError, ValueError)):  # refused
+            checkpointer.recover_if_possible()
+        assert not marker.exists(), name
+        path.write_bytes(original)
