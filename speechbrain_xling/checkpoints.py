@@ -73,15 +73,20 @@ class AtomicCheckpointer(Checkpointer):
             meta=meta or {}, end_of_epoch=end_of_epoch, name=name, verbosity=logging.DEBUG
         )
         ddp_barrier()  # every rank's files are written before the folder appears
-        if partial is None:  # not the main process
-            return None
-        final = partial.path.with_name(partial.path.name[len(PARTIAL_PREFIX) :])
-        if final.exists():  # a checkpoint saved again under a custom name
-            shutil.rmtree(final)
-        os.replace(partial.path, final)
-        logger.log(verbosity, f"Saved a checkpoint in {final}")
-        paramfiles = {key: final / path.name for key, path in partial.paramfiles.items()}
-        return Checkpoint(final, partial.meta, paramfiles)
+        published = None
+        if partial is not None:  # the main process
+            final = partial.path.with_name(partial.path.name[len(PARTIAL_PREFIX) :])
+            if final.exists():  # a checkpoint saved again under a custom name
+                shutil.rmtree(final)
+            os.replace(partial.path, final)
+            logger.log(verbosity, f"Saved a checkpoint in {final}")
+            paramfiles = {key: final / path.name for key, path in partial.paramfiles.items()}
+            published = Checkpoint(final, partial.meta, paramfiles)
+        # Every rank sees the new folder before it goes on: delete_checkpoints
+        # lists the folder on each rank and must find the same checkpoints
+        # (otherwise the ranks' collective calls differ and they hang).
+        ddp_barrier()
+        return published
 
     def _new_checkpoint_dirpath(self):
         return _partial(super()._new_checkpoint_dirpath())

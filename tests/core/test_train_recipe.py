@@ -136,7 +136,12 @@ def kill_between_steps(command, step_log):
     """Starts ``command`` and kills it once 10 steps are logged."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
     process = subprocess.Popen(
-        command, cwd=RECIPE, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command,
+        cwd=RECIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # one kill for torchrun and its ranks
     )
     deadline = time.time() + 300
     while time.time() < deadline and process.poll() is None:
@@ -144,7 +149,7 @@ def kill_between_steps(command, step_log):
             break
         time.sleep(0.05)
     assert process.poll() is None, "the run ended before it could be killed"
-    process.send_signal(signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGKILL)
     process.wait()
 
 
@@ -202,14 +207,18 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def test_ddp_on_cpu_with_two_ranks(store, tiny_text_lm, tmp_path):
-    launcher = (
+def ddp_launcher():
+    """torchrun with two CPU ranks on a free port."""
+    return (
         sys.executable,
         "-m",
         "torch.distributed.run",
         "--nproc_per_node=2",
         f"--master_port={free_port()}",
     )
+
+
+def test_ddp_on_cpu_with_two_ranks(store, tiny_text_lm, tmp_path):
     command = train_command(
         "stage3_bilingual_ft.yaml",
         store,
@@ -217,7 +226,7 @@ def test_ddp_on_cpu_with_two_ranks(store, tiny_text_lm, tmp_path):
         tmp_path,
         flags=["--distributed_backend=gloo"],
         max_steps=6,
-        launcher=launcher,
+        launcher=ddp_launcher(),
     )
     result = run(command)
     assert result.returncode == 0, failure(result)
@@ -226,6 +235,35 @@ def test_ddp_on_cpu_with_two_ranks(store, tiny_text_lm, tmp_path):
     # 256 tokens per step = 2 ranks x 4 windows x 32 units, no accumulation.
     assert sum(summary["measured_tokens"].values()) == 6 * 256
     assert len(step_losses(tmp_path / "stage3_bilingual_ft")) == 6
+
+
+def test_killed_ddp_run_resumes_with_identical_losses(store, tmp_path):
+    """Two ranks, dropout on, a checkpoint every 2 steps (each save and
+    deletion is collective: the ranks must agree on the checkpoints)."""
+    settings = dict(model_config=DROPOUT_MODEL, checkpoint_every_steps=2, batch_size=2)
+
+    def command(folder):
+        return train_command(
+            "stage2_interleave.yaml",
+            store,
+            "null",
+            tmp_path / folder,
+            flags=["--distributed_backend=gloo"],
+            launcher=ddp_launcher(),
+            **settings,
+        )
+
+    reference = run(command("ref"), timeout=600)
+    assert reference.returncode == 0, failure(reference)
+    expected = step_losses(tmp_path / "ref" / "stage2_interleave")
+    output = tmp_path / "killed" / "stage2_interleave"
+    kill_between_steps(command("killed"), output / "step_log.jsonl")
+    resumed = run(command("killed"), timeout=600)
+    assert resumed.returncode == 0, failure(resumed)
+    losses = step_losses(output)
+    assert sorted(losses) == sorted(expected)
+    for step, loss in expected.items():
+        assert abs(losses[step] - loss) <= 1e-6, (step, losses[step], loss)
 
 
 def test_debug_runs_a_few_steps_without_final_model(store, tiny_text_lm, tmp_path):
