@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from speechbrain_xling.corpora.mini_corpus import synthesize_stories
 from speechbrain_xling.corpora.stories import generate_stories
-from speechbrain_xling.corpora.tts import synthesize_stories
 
 
 def _timed_build(stories, folder, num_workers):

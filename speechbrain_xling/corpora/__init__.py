@@ -1,7 +1,18 @@
 """Offline bilingual (EN-FR) spoken mini-corpus: stories, espeak-ng, benchmarks.
 
 See :mod:`speechbrain_xling.corpora.mini_corpus` for the one-call build and
-``python -m speechbrain_xling.corpora --help`` for the command line.
+``python -m speechbrain_xling.corpora --help`` for the command line. The
+modules, one job each::
+
+    mini_corpus.py            assembles the output folder: manifests, benchmarks
+    lexicon.py                EN-FR word tables (topics, genders, colours)
+    stories.py                deterministic five-sentence story generator
+    tts.py                    espeak-ng synthesis, cached by content
+    benchmark_audio.py        benchmark voice, cached speech, placed WAV files
+    cloze_benchmark.py        spoken StoryCloze / TopicCloze (cloze.csv)
+    zerospeech_benchmark.py   sWUGGY-like lexical, sBLiMP-like syntactic tests
+    alignment_benchmark.py    aligned EN-FR sentence pairs (alignment.csv)
+    files.py                  CSV, WAV and link helpers (atomic writes)
 """
 
 from speechbrain_xling.corpora.mini_corpus import (

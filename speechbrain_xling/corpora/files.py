@@ -1,4 +1,4 @@
-"""Atomic file output and 16-bit PCM WAV helpers for the mini-corpus.
+"""File helpers of the mini-corpus: CSV tables, 16-bit PCM WAV, links.
 
 Every file of the corpus is first written under a temporary name in its final
 folder and then moved in place with ``os.replace``, so a killed build never

@@ -1,37 +1,62 @@
-"""One call that builds the offline bilingual spoken mini-corpus.
+"""Assembles the offline bilingual spoken mini-corpus: manifests and benchmarks.
 
-Layout of the output folder::
+Layout of the output folder (in parentheses: the module that writes each part)::
 
-    <output>/train.csv       training manifest (stories of the train split)
-    <output>/valid.csv       validation manifest (valid split, same voices)
-    <output>/audio/          espeak-ng cache shared by everything (tts module)
-    <output>/benchmarks/     benchmark root (benchmarks module)
+    <output>/train.csv                  training manifest, train split (this module)
+    <output>/valid.csv                  validation manifest, valid split (this module)
+    <output>/audio/                     espeak-ng cache shared by everything (tts)
+    <output>/benchmarks/cloze/          spoken StoryCloze and TopicCloze (cloze_benchmark)
+    <output>/benchmarks/zerospeech_en/  sWUGGY-like and sBLiMP-like tests, ZeroSpeech
+    <output>/benchmarks/zerospeech_fr/    2021 layout (zerospeech_benchmark)
+    <output>/benchmarks/alignment/      aligned EN-FR sentence pairs (alignment_benchmark)
 
-The manifests have the columns of
-:data:`speechbrain_xling.corpora.tts.MANIFEST_COLUMNS`, with ``wav`` relative
-to the manifest's folder (read them with
-:func:`speechbrain_xling.corpora.tts.read_manifest`). Train, valid and
-benchmark stories come from disjoint (character, object, place)
-combinations. Every output is cached or content-addressed and written
-atomically, so re-running the build (e.g. after a kill) only does the work
-that is missing.
+Train, valid and benchmark stories come from disjoint (character, object,
+place) combinations (:mod:`speechbrain_xling.corpora.stories`). Every output
+is cached or content-addressed and written atomically, so re-running the
+build (e.g. after a kill) only does the work that is missing.
+
+Manifests
+    Story manifests of :mod:`speechbrain_xling.prepare.manifest` (read them
+    with its ``read_manifest``): one row per sentence utterance with the
+    columns ``REQUIRED_COLUMNS`` + :data:`MANIFEST_EXTRA_COLUMNS`::
+
+        ID,story_id,sent_idx,lang,wav,duration,speaker,topic,text,phonemes
+
+    ``ID`` is ``{story_id}_{lang}_{sent_idx}``, ``sent_idx`` counts from 0,
+    ``wav`` is relative to the folder of the CSV file (POSIX separators),
+    ``duration`` is in seconds (3 decimals), ``speaker`` is
+    ``Voice.speaker_id`` and ``phonemes`` the espeak-ng phones. A story is
+    read by one voice, the same for its EN and FR versions (as the
+    cross-lingual voices of the paper), drawn from the training voices by a
+    hash of the seed and story id (:func:`story_voice`).
 
 Authors
  * speechbrain-xling authors 2026
 """
 
 import logging
+import os
 import time
 from pathlib import Path
 from typing import NamedTuple
 
-from speechbrain_xling.corpora.benchmarks import build_benchmarks
-from speechbrain_xling.corpora.stories import generate_stories
+from speechbrain_xling.corpora.alignment_benchmark import build_alignment
+from speechbrain_xling.corpora.benchmark_audio import BenchmarkSpeaker
+from speechbrain_xling.corpora.cloze_benchmark import build_cloze
+from speechbrain_xling.corpora.lexicon import LANGUAGES
+from speechbrain_xling.corpora.stories import generate_stories, stable_index
 from speechbrain_xling.corpora.tts import (
     BENCHMARK_VOICE,
     TRAIN_VOICES,
-    synthesize_stories,
+    Utterance,
+    synthesize,
 )
+from speechbrain_xling.corpora.zerospeech_benchmark import (
+    build_lexical,
+    build_syntactic,
+    train_word_counts,
+)
+from speechbrain_xling.prepare.manifest import write_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +65,8 @@ DEFAULT_NUM_TRAIN_STORIES = 1000
 DEFAULT_NUM_VALID_STORIES = 50
 DEFAULT_NUM_BENCH_ITEMS = 200
 DEFAULT_NUM_ALIGNMENT_PAIRS = 200
+# The manifests' columns after prepare.manifest.REQUIRED_COLUMNS.
+MANIFEST_EXTRA_COLUMNS = ("topic", "text", "phonemes")
 
 
 class MiniCorpusPaths(NamedTuple):
@@ -48,6 +75,166 @@ class MiniCorpusPaths(NamedTuple):
     train_manifest: Path
     valid_manifest: Path
     benchmark_root: Path
+
+
+def story_voice(story_id, voices, seed):
+    """The voice that reads a story (the same for both languages).
+
+    Example
+    -------
+    >>> from speechbrain_xling.corpora.tts import Voice
+    >>> voices = (Voice("f3"), Voice("m3"))
+    >>> story_voice("train00001", voices, 0) in voices
+    True
+    """
+    if not voices:
+        raise ValueError("At least one voice is needed")
+    return voices[stable_index(f"{seed}-{story_id}", len(voices))]
+
+
+def synthesize_stories(
+    stories,
+    manifest_path,
+    cache_dir,
+    voices=TRAIN_VOICES,
+    seed=0,
+    num_workers=2,
+    progress=True,
+):
+    """Synthesises every sentence of ``stories`` and writes their manifest.
+
+    Arguments
+    ---------
+    stories : list of Story
+        Stories to speak, in both languages.
+    manifest_path : str or Path
+        Output CSV (layout in the module docstring), written atomically.
+    cache_dir : str or Path
+        Audio cache folder.
+    voices : sequence of Voice
+        Voices drawn per story (:func:`story_voice`).
+    seed : int
+        Seed of the voice draw.
+    num_workers : int
+        Concurrent espeak-ng processes.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    list of dict
+        The manifest rows.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> rows = synthesize_stories(
+    ...     generate_stories(1), folder / "train.csv", folder / "audio",
+    ...     progress=False,
+    ... )
+    >>> len(rows), rows[0]["ID"], rows[5]["ID"]
+    (10, 'train00000_en_0', 'train00000_fr_0')
+    """
+    manifest_dir = Path(manifest_path).resolve().parent
+    entries = []
+    for story in stories:
+        voice = story_voice(story.story_id, voices, seed)
+        for lang, sentences in story.sentences.items():
+            for sent_idx, text in enumerate(sentences):
+                entries.append((story, lang, sent_idx, Utterance(text, lang, voice)))
+    synthesized = synthesize([entry[-1] for entry in entries], cache_dir, num_workers, progress)
+    rows = [
+        {
+            "ID": f"{story.story_id}_{lang}_{sent_idx}",
+            "story_id": story.story_id,
+            "sent_idx": sent_idx,
+            "lang": lang,
+            "wav": Path(os.path.relpath(result.wav.resolve(), manifest_dir)).as_posix(),
+            "duration": f"{result.duration:.3f}",
+            "speaker": utterance.voice.speaker_id,
+            "topic": story.topic,
+            "text": utterance.text,
+            "phonemes": result.phonemes,
+        }
+        for (story, lang, sent_idx, utterance), result in zip(entries, synthesized)
+    ]
+    write_manifest(rows, manifest_path, extra_columns=MANIFEST_EXTRA_COLUMNS)
+    return rows
+
+
+def build_benchmarks(
+    benchmark_root,
+    train_stories,
+    speaker,
+    num_items=DEFAULT_NUM_BENCH_ITEMS,
+    num_alignment_pairs=DEFAULT_NUM_ALIGNMENT_PAIRS,
+    seed=0,
+):
+    """Builds every benchmark under ``benchmark_root`` (layout: module doc).
+
+    Arguments
+    ---------
+    benchmark_root : str or Path
+        Output folder.
+    train_stories : list of Story
+        The training stories: lexical items are words heard in them.
+    speaker : BenchmarkSpeaker
+        Speaks all benchmark audio (one voice, the shared audio cache).
+    num_items : int
+        Cloze stories (each gives an sSC and an sTC item in 4 conditions),
+        syntactic pairs per language, and the maximum number of lexical
+        pairs per language (fewer when fewer words qualify).
+    num_alignment_pairs : int
+        Aligned EN-FR sentence pairs.
+    seed : int
+        Seed of the benchmark stories and items.
+
+    Returns
+    -------
+    dict
+        Paths of ``cloze``, ``alignment``, ``lexical_{lang}`` and
+        ``syntactic_{lang}`` CSV files.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> paths = build_benchmarks(
+    ...     root / "bench", generate_stories(8),
+    ...     BenchmarkSpeaker(root / "audio", progress=False),
+    ...     num_items=2, num_alignment_pairs=4,
+    ... )
+    >>> paths["lexical_fr"].relative_to(root / "bench").as_posix()
+    'zerospeech_fr/lexical/dev/gold.csv'
+    """
+    benchmark_root = Path(benchmark_root)
+    paths = {
+        "cloze": build_cloze(
+            benchmark_root / "cloze",
+            generate_stories(num_items, "benchmark", seed),
+            speaker,
+            seed=seed,
+        ),
+        "alignment": build_alignment(
+            benchmark_root / "alignment", speaker, num_alignment_pairs, seed=seed
+        ),
+    }
+    for lang in LANGUAGES:
+        zerospeech = benchmark_root / f"zerospeech_{lang}"
+        paths[f"lexical_{lang}"] = build_lexical(
+            zerospeech / "lexical" / "dev",
+            lang,
+            train_word_counts(train_stories, lang),
+            speaker,
+            num_items,
+            seed=seed,
+        )
+        paths[f"syntactic_{lang}"] = build_syntactic(
+            zerospeech / "syntactic" / "dev", lang, speaker, num_items, seed=seed
+        )
+    logger.info("Benchmarks written under %s", benchmark_root)
+    return paths
 
 
 def build_mini_corpus(
@@ -95,7 +282,7 @@ def build_mini_corpus(
     Example
     -------
     >>> import tempfile
-    >>> from speechbrain_xling.corpora.tts import read_manifest
+    >>> from speechbrain_xling.prepare.manifest import read_manifest
     >>> paths = build_mini_corpus(
     ...     tempfile.mkdtemp(), num_train_stories=2, num_valid_stories=1,
     ...     num_bench_items=2, num_alignment_pairs=2, progress=False,
@@ -131,14 +318,11 @@ def build_mini_corpus(
         )
     build_benchmarks(
         output_folder / "benchmarks",
-        output_folder / "audio",
         stories["train"],
+        BenchmarkSpeaker(output_folder / "audio", benchmark_voice, num_workers, progress),
         num_items=num_bench_items,
         num_alignment_pairs=num_alignment_pairs,
         seed=seed,
-        voice=benchmark_voice,
-        num_workers=num_workers,
-        progress=progress,
     )
     logger.info("Mini-corpus ready in %s (%.0f s)", output_folder, time.time() - start)
     return MiniCorpusPaths(

@@ -1,12 +1,11 @@
-"""espeak-ng synthesis of the bilingual stories, cached, into a manifest.
+"""espeak-ng speech synthesis of short texts, cached by content.
 
 Voices
     A :class:`Voice` is an espeak-ng voice variant (``f3``, ``m1``, ...) with a
     pitch (``-p``) and a speed (``-s``); it is spoken as ``en-us+VARIANT`` in
     English and ``fr+VARIANT`` in French (``en-gb+V`` and ``fr-fr+V`` ignore
-    the variant). A story is read by one voice, the same for its EN and FR
-    versions (as the cross-lingual voices of the paper); the voice is drawn
-    per story from :data:`TRAIN_VOICES` by a hash of the seed and story id.
+    the variant). :data:`TRAIN_VOICES` are the voices of the mini-corpus's
+    training stories and :data:`BENCHMARK_VOICE` the one of its benchmarks.
 
 Audio
     espeak-ng writes mono 16-bit PCM WAV at 22,050 Hz (:data:`SAMPLE_RATE`);
@@ -26,24 +25,12 @@ Phonemes
     switch markers or word boundaries, e.g. ``ð ə h ɛ n`` for *the hen*.
     espeak-ng gives no frame-level alignment (that needs mbrola).
 
-Manifest
-    :func:`synthesize_stories` writes one CSV row per sentence utterance with
-    the columns :data:`MANIFEST_COLUMNS`::
-
-        ID,story_id,sent_idx,lang,wav,duration,speaker,topic,text,phonemes
-
-    ``ID`` is ``{story_id}_{lang}_{sent_idx}``, ``sent_idx`` counts from 0,
-    ``wav`` is relative to the folder of the CSV file (POSIX separators; see
-    :func:`read_manifest`, which resolves it), ``duration`` is in seconds and
-    ``speaker`` is :attr:`Voice.speaker_id`.
-
 Authors
  * speechbrain-xling authors 2026
 """
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -55,27 +42,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from speechbrain_xling.atomic import atomic_path
-from speechbrain_xling.corpora.files import (
-    read_csv,
-    wav_duration,
-    write_csv,
-)
-from speechbrain_xling.corpora.stories import check_language, stable_index
+from speechbrain_xling.corpora.files import wav_duration
+from speechbrain_xling.corpora.lexicon import check_language
 
 SAMPLE_RATE = 22050
 ESPEAK_LANGUAGE_VOICES = {"en": "en-us", "fr": "fr"}
-MANIFEST_COLUMNS = (
-    "ID",
-    "story_id",
-    "sent_idx",
-    "lang",
-    "wav",
-    "duration",
-    "speaker",
-    "topic",
-    "text",
-    "phonemes",
-)
 # Bump when the cached files change meaning (e.g. a new phoneme format).
 _CACHE_FORMAT = 1
 _NON_PHONE_MARKS = re.compile(r"\([a-z-]+\)|[ˈˌ\-]")
@@ -451,120 +422,3 @@ def synthesize(utterances, cache_dir, num_workers=2, progress=True):
                 future.cancel()
             raise
     return [results[utterance] for utterance in utterances]
-
-
-def story_voice(story_id, voices, seed):
-    """The voice that reads a story (the same for both languages).
-
-    Example
-    -------
-    >>> voices = (Voice("f3"), Voice("m3"))
-    >>> story_voice("train00001", voices, 0) in voices
-    True
-    """
-    if not voices:
-        raise ValueError("At least one voice is needed")
-    return voices[stable_index(f"{seed}-{story_id}", len(voices))]
-
-
-def synthesize_stories(
-    stories,
-    manifest_path,
-    cache_dir,
-    voices=TRAIN_VOICES,
-    seed=0,
-    num_workers=2,
-    progress=True,
-):
-    """Synthesises every sentence of ``stories`` and writes their manifest.
-
-    Arguments
-    ---------
-    stories : list of Story
-        Stories to speak, in both languages.
-    manifest_path : str or Path
-        Output CSV (columns :data:`MANIFEST_COLUMNS`), written atomically.
-    cache_dir : str or Path
-        Audio cache folder.
-    voices : sequence of Voice
-        Voices drawn per story.
-    seed : int
-        Seed of the voice draw.
-    num_workers : int
-        Concurrent espeak-ng processes.
-    progress : bool
-        Show a progress bar.
-
-    Returns
-    -------
-    list of dict
-        The manifest rows.
-
-    Example
-    -------
-    >>> import tempfile
-    >>> from speechbrain_xling.corpora.stories import generate_stories
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> rows = synthesize_stories(
-    ...     generate_stories(1), folder / "train.csv", folder / "audio",
-    ...     progress=False,
-    ... )
-    >>> len(rows), rows[0]["ID"], rows[5]["ID"]
-    (10, 'train00000_en_0', 'train00000_fr_0')
-    """
-    manifest_dir = Path(manifest_path).resolve().parent
-    entries = []
-    for story in stories:
-        voice = story_voice(story.story_id, voices, seed)
-        for lang, sentences in story.sentences.items():
-            for sent_idx, text in enumerate(sentences):
-                entries.append((story, lang, sent_idx, Utterance(text, lang, voice)))
-    synthesized = synthesize([entry[-1] for entry in entries], cache_dir, num_workers, progress)
-    rows = [
-        {
-            "ID": f"{story.story_id}_{lang}_{sent_idx}",
-            "story_id": story.story_id,
-            "sent_idx": sent_idx,
-            "lang": lang,
-            "wav": Path(os.path.relpath(result.wav.resolve(), manifest_dir)).as_posix(),
-            "duration": f"{result.duration:.3f}",
-            "speaker": utterance.voice.speaker_id,
-            "topic": story.topic,
-            "text": utterance.text,
-            "phonemes": result.phonemes,
-        }
-        for (story, lang, sent_idx, utterance), result in zip(entries, synthesized)
-    ]
-    write_csv(manifest_path, MANIFEST_COLUMNS, rows)
-    return rows
-
-
-def read_manifest(manifest_path):
-    """Reads a manifest, with ``wav`` resolved to an absolute path.
-
-    ``sent_idx`` is returned as ``int`` and ``duration`` as ``float``.
-
-    Example
-    -------
-    >>> import tempfile
-    >>> from speechbrain_xling.corpora.stories import generate_stories
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = synthesize_stories(
-    ...     generate_stories(1), folder / "m.csv", folder / "audio", progress=False
-    ... )
-    >>> row = read_manifest(folder / "m.csv")[0]
-    >>> Path(row["wav"]).is_absolute() and Path(row["wav"]).exists()
-    True
-    """
-    manifest_path = Path(manifest_path)
-    rows = read_csv(manifest_path)
-    if not rows or set(rows[0]) != set(MANIFEST_COLUMNS):
-        raise ValueError(
-            f"{manifest_path}: expected a non-empty manifest with columns "
-            f"{','.join(MANIFEST_COLUMNS)}"
-        )
-    for row in rows:
-        row["wav"] = str((manifest_path.parent / row["wav"]).resolve())
-        row["sent_idx"] = int(row["sent_idx"])
-        row["duration"] = float(row["duration"])
-    return rows

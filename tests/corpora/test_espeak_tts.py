@@ -1,4 +1,4 @@
-"""Tests of the espeak-ng synthesis, its cache and the training manifest."""
+"""Tests of the espeak-ng synthesis and its cache."""
 
 import os
 
@@ -6,16 +6,12 @@ import numpy as np
 import pytest
 
 from speechbrain_xling.corpora import tts
-from speechbrain_xling.corpora.files import read_csv, read_wav
-from speechbrain_xling.corpora.stories import generate_stories
+from speechbrain_xling.corpora.files import read_wav
 from speechbrain_xling.corpora.tts import (
-    MANIFEST_COLUMNS,
     SAMPLE_RATE,
     Utterance,
     Voice,
-    read_manifest,
     synthesize,
-    synthesize_stories,
     synthesize_utterance,
 )
 
@@ -68,33 +64,6 @@ def test_cache_hit_does_not_resynthesise(tmp_path, espeak_synth_calls):
     ):
         assert synthesize_utterance(changed, tmp_path).wav != first.wav
     assert len(espeak_synth_calls) == 6
-
-
-def test_manifest_rows_and_shared_voice(tmp_path):
-    stories = generate_stories(3, seed=1)
-    voices = (Voice("f3"), Voice("m1", pitch=40))
-    manifest = tmp_path / "data" / "train.csv"
-    synthesize_stories(stories, manifest, tmp_path / "audio", voices=voices, progress=False)
-    assert tuple(read_csv(manifest)[0]) == MANIFEST_COLUMNS
-    assert ",".join(MANIFEST_COLUMNS) == (
-        "ID,story_id,sent_idx,lang,wav,duration,speaker,topic,text,phonemes"
-    )
-    rows = read_manifest(manifest)
-    assert len(rows) == 3 * 2 * 5
-    speakers = {voice.speaker_id for voice in voices}
-    for story in stories:
-        story_rows = [row for row in rows if row["story_id"] == story.story_id]
-        # One voice per story, the same for EN and FR.
-        assert len({row["speaker"] for row in story_rows}) == 1
-        assert story_rows[0]["speaker"] in speakers
-        for row in story_rows:
-            assert row["ID"] == f"{story.story_id}_{row['lang']}_{row['sent_idx']}"
-            assert row["text"] == story.sentences[row["lang"]][row["sent_idx"]]
-            assert row["topic"] == story.topic
-            assert os.path.isfile(row["wav"]) and row["duration"] > 0
-            assert row["phonemes"]
-    relative = read_csv(manifest)[0]["wav"]
-    assert relative.startswith("../audio/") and relative.endswith(".wav")
 
 
 def test_missing_espeak_gives_install_hint(monkeypatch):

@@ -1,11 +1,15 @@
-"""Tests of the one-call mini-corpus build and its command line."""
+"""Tests of the mini-corpus assembly (manifests), its one-call build and command line."""
 
 import logging
+import os
 
 from speechbrain_xling.corpora import MiniCorpusPaths, build_mini_corpus
 from speechbrain_xling.corpora.__main__ import main
 from speechbrain_xling.corpora.files import read_csv
-from speechbrain_xling.corpora.tts import MANIFEST_COLUMNS, Voice, read_manifest
+from speechbrain_xling.corpora.mini_corpus import MANIFEST_EXTRA_COLUMNS, synthesize_stories
+from speechbrain_xling.corpora.stories import generate_stories
+from speechbrain_xling.corpora.tts import Voice
+from speechbrain_xling.prepare.manifest import REQUIRED_COLUMNS, read_manifest
 
 SMALL = [
     "--num-train-stories",
@@ -36,7 +40,7 @@ def test_cli_builds_then_resumes_without_synthesis(tmp_path, capsys, caplog, esp
 
     train = read_manifest(output / "train.csv")
     valid = read_manifest(output / "valid.csv")
-    assert tuple(read_csv(output / "train.csv")[0]) == MANIFEST_COLUMNS
+    assert tuple(read_csv(output / "train.csv")[0]) == REQUIRED_COLUMNS + MANIFEST_EXTRA_COLUMNS
     assert (len(train), len(valid)) == (40, 20)
     assert {row["speaker"] for row in train} <= {"f3-p60-s150", "m1-p50-s160"}
     assert not {row["story_id"] for row in train} & {row["story_id"] for row in valid}
@@ -70,3 +74,30 @@ def test_cli_builds_then_resumes_without_synthesis(tmp_path, capsys, caplog, esp
     )
     assert (output / "train.csv").read_text() == manifest_before
     assert not list(output.rglob(".tmp-*"))
+
+
+def test_manifest_rows_and_shared_voice(tmp_path):
+    stories = generate_stories(3, seed=1)
+    voices = (Voice("f3"), Voice("m1", pitch=40))
+    manifest = tmp_path / "data" / "train.csv"
+    synthesize_stories(stories, manifest, tmp_path / "audio", voices=voices, progress=False)
+    assert tuple(read_csv(manifest)[0]) == REQUIRED_COLUMNS + MANIFEST_EXTRA_COLUMNS
+    assert ",".join(REQUIRED_COLUMNS + MANIFEST_EXTRA_COLUMNS) == (
+        "ID,story_id,sent_idx,lang,wav,duration,speaker,topic,text,phonemes"
+    )
+    rows = read_manifest(manifest)
+    assert len(rows) == 3 * 2 * 5
+    speakers = {voice.speaker_id for voice in voices}
+    for story in stories:
+        story_rows = [row for row in rows if row["story_id"] == story.story_id]
+        # One voice per story, the same for EN and FR.
+        assert len({row["speaker"] for row in story_rows}) == 1
+        assert story_rows[0]["speaker"] in speakers
+        for row in story_rows:
+            assert row["ID"] == f"{story.story_id}_{row['lang']}_{row['sent_idx']}"
+            assert row["text"] == story.sentences[row["lang"]][row["sent_idx"]]
+            assert row["topic"] == story.topic
+            assert os.path.isfile(row["wav"]) and row["duration"] > 0
+            assert row["phonemes"]
+    relative = read_csv(manifest)[0]["wav"]
+    assert relative.startswith("../audio/") and relative.endswith(".wav")

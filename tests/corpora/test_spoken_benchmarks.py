@@ -4,32 +4,27 @@ from pathlib import Path
 
 import pytest
 
-from speechbrain_xling.corpora.benchmarks import (
-    ALIGNMENT_COLUMNS,
-    CLOZE_COLUMNS,
-    CLOZE_TASKS,
-    CONDITIONS,
-    LEXICAL_COLUMNS,
-    PROMPT_GAP_SECONDS,
-    SYNTACTIC_COLUMNS,
-    build_benchmarks,
-    build_lexical,
-    cloze_items,
-    lexical_pairs,
-    train_word_counts,
-)
+from speechbrain_xling.corpora.alignment_benchmark import ALIGNMENT_COLUMNS
+from speechbrain_xling.corpora.benchmark_audio import BenchmarkSpeaker
+from speechbrain_xling.corpora.cloze_benchmark import CONDITIONS, PROMPT_GAP_SECONDS, cloze_items
 from speechbrain_xling.corpora.files import read_csv, read_wav
-from speechbrain_xling.corpora.stories import (
-    LANGUAGES,
-    generate_stories,
-    story_vocabulary,
-    words,
-)
+from speechbrain_xling.corpora.lexicon import LANGUAGES
+from speechbrain_xling.corpora.mini_corpus import build_benchmarks
+from speechbrain_xling.corpora.stories import generate_stories, story_vocabulary, words
 from speechbrain_xling.corpora.tts import (
     BENCHMARK_VOICE,
     Utterance,
     synthesize_utterance,
 )
+from speechbrain_xling.corpora.zerospeech_benchmark import (
+    LEXICAL_COLUMNS,
+    SYNTACTIC_COLUMNS,
+    build_lexical,
+    lexical_pairs,
+    train_word_counts,
+)
+from speechbrain_xling.eval.cloze import COLUMNS as CLOZE_COLUMNS
+from speechbrain_xling.eval.cloze import TASKS as CLOZE_TASKS
 
 NUM_ITEMS = 16
 
@@ -40,12 +35,11 @@ def built(tmp_path_factory):
     train_stories = generate_stories(40, seed=0)
     paths = build_benchmarks(
         root / "benchmarks",
-        root / "audio",
         train_stories,
+        BenchmarkSpeaker(root / "audio", progress=False),
         num_items=NUM_ITEMS,
         num_alignment_pairs=10,
         seed=0,
-        progress=False,
     )
     return {
         "root": root,
@@ -221,9 +215,8 @@ def test_rebuild_uses_the_cache_and_drops_stale_files(built, espeak_synth_calls)
         folder,
         "en",
         train_word_counts(built["train_stories"], "en"),
-        built["root"] / "audio",
+        BenchmarkSpeaker(built["root"] / "audio", progress=False),
         num_pairs=NUM_ITEMS,
-        progress=False,
     )
     assert espeak_synth_calls == []
     assert not stale.exists()

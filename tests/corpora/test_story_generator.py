@@ -5,15 +5,12 @@ import re
 
 import pytest
 
+from speechbrain_xling.corpora.lexicon import COLORS, LANGUAGES, TOPICS, check_language
 from speechbrain_xling.corpora.stories import (
-    COLORS,
-    LANGUAGES,
     NUM_SENTENCES,
     PLOTS,
     SPLITS,
-    TOPICS,
     StoryKey,
-    check_language,
     generate_stories,
     render_sentences,
     story_split,
