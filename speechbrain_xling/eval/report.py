@@ -31,22 +31,30 @@ Authors
 import csv
 import io
 import json
+import math
+import statistics
 from collections import namedtuple
 from pathlib import Path
 
-from speechbrain_xling.atomic import write_text_atomically
+from speechbrain_xling.atomic import atomic_path, write_json_atomically, write_text_atomically
 
-Column = namedtuple("Column", ["label", "keys", "is_accuracy"])
+# count_keys: where a result gives the number of items an accuracy is over.
+Column = namedtuple("Column", ["label", "keys", "is_accuracy", "count_keys"], defaults=[None])
 CONDITIONS = ("EN", "FR", "EN->FR", "FR->EN")
 COLUMNS = (
-    [Column(f"sSC {c}", ("cloze", "accuracy", "ssc", c), True) for c in CONDITIONS]
-    + [Column(f"sTC {c}", ("cloze", "accuracy", "stc", c), True) for c in CONDITIONS]
-    + [
-        Column(f"sBLiMP {lang.upper()}", (f"zerospeech_{lang}", "syntactic", "accuracy"), True)
-        for lang in ("en", "fr")
+    [
+        Column(f"{task} {c}", ("cloze", "accuracy", key, c), True, ("cloze", "num_items", key, c))
+        for task, key in (("sSC", "ssc"), ("sTC", "stc"))
+        for c in CONDITIONS
     ]
     + [
-        Column(f"sWUGGY {lang.upper()}", (f"zerospeech_{lang}", "lexical", "accuracy"), True)
+        Column(
+            f"{label} {lang.upper()}",
+            (f"zerospeech_{lang}", task, "accuracy"),
+            True,
+            (f"zerospeech_{lang}", task, "num_groups"),
+        )
+        for label, task in (("sBLiMP", "syntactic"), ("sWUGGY", "lexical"))
         for lang in ("en", "fr")
     ]
     + [
@@ -58,12 +66,19 @@ RANDOM_SYSTEM = "random"
 MISSING_MARK = "–"
 
 
-def _cell(results, column):
+def _lookup(results, keys):
     value = results
-    for key in column.keys:
+    for key in keys:
         if not isinstance(value, dict) or key not in value:
             return None
         value = value[key]
+    return value
+
+
+def _cell(results, column):
+    value = _lookup(results, column.keys)
+    if value is None:
+        return None
     return 100.0 * value if column.is_accuracy else float(value)
 
 
@@ -214,6 +229,52 @@ def swuggy_breakdown_rows(results_by_system):
     return rows
 
 
+def markdown_table(header, body):
+    """A Markdown table: first column left-aligned, the others right-aligned.
+
+    Arguments
+    ---------
+    header : list of str
+        The column titles.
+    body : list of list of str
+        The cells, row by row.
+
+    Returns
+    -------
+    str
+        The table, one line per row, ending with a newline.
+
+    Example
+    -------
+    >>> print(markdown_table(["System", "x"], [["a", "1.0"]]), end="")
+    | System | x |
+    |---|---:|
+    | a | 1.0 |
+    """
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
+    ]
+    lines += ["| " + " | ".join(cells) + " |" for cells in body]
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(header, body):
+    """CSV text (``\\n`` line ends; fields quoted only when they need it).
+
+    Example
+    -------
+    >>> print(csv_text(["system", "x"], [["a, b", "1.0"]]), end="")
+    system,x
+    "a, b",1.0
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(body)
+    return buffer.getvalue()
+
+
 def format_swuggy_markdown(rows, systems):
     """The breakdown rows as one Markdown table per language (``–``: none).
 
@@ -228,10 +289,7 @@ def format_swuggy_markdown(rows, systems):
     """
     tables = []
     for language in dict.fromkeys(row["language"] for row in rows):
-        lines = [
-            "| " + " | ".join([f"sWUGGY {language}", *systems]) + " |",
-            "|" + "|".join(["---"] + ["---:"] * len(systems)) + "|",
-        ]
+        body = []
         for row in rows:
             if row["language"] != language:
                 continue
@@ -241,8 +299,8 @@ def format_swuggy_markdown(rows, systems):
             for system in systems:
                 value = row["accuracy"].get(system)
                 cells.append(MISSING_MARK if value is None else f"{value:.2f}")
-            lines.append("| " + " | ".join(cells) + " |")
-        tables.append("\n".join(lines) + "\n")
+            body.append(cells)
+        tables.append(markdown_table([f"sWUGGY {language}", *systems], body))
     return "\n".join(tables)
 
 
@@ -254,11 +312,7 @@ def format_markdown(rows):
     >>> print(format_markdown(report_rows({})).splitlines()[2][-23:])
     50.00 | 50.00 | – | – |
     """
-    header = ["System"] + [c.label for c in COLUMNS]
-    lines = [
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join(["---"] + ["---:"] * len(COLUMNS)) + "|",
-    ]
+    body = []
     for row in rows:
         cells = [row["system"]]
         for column in COLUMNS:
@@ -267,8 +321,8 @@ def format_markdown(rows):
                 cells.append(MISSING_MARK)
             else:
                 cells.append(f"{value:.2f}" if column.is_accuracy else f"{value:.3f}")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        body.append(cells)
+    return markdown_table(["System"] + [c.label for c in COLUMNS], body)
 
 
 def write_report(results_by_system, output_folder):
@@ -315,14 +369,11 @@ def write_report(results_by_system, output_folder):
             + format_swuggy_markdown(breakdown, list(results_by_system))
         )
     write_text_atomically(markdown, paths["markdown"])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["system"] + labels)
-    for row in rows:
-        writer.writerow(
-            [row["system"]] + ["" if row[label] is None else repr(row[label]) for label in labels]
-        )
-    write_text_atomically(buffer.getvalue(), paths["csv"])
+    csv_rows = [
+        [row["system"]] + ["" if row[label] is None else repr(row[label]) for label in labels]
+        for row in rows
+    ]
+    write_text_atomically(csv_text(["system"] + labels, csv_rows), paths["csv"])
     write_text_atomically(
         json.dumps(
             {"columns": labels, "rows": rows, "swuggy_breakdown": breakdown},
@@ -333,3 +384,481 @@ def write_report(results_by_system, output_folder):
         paths["json"],
     )
     return paths
+
+
+# Several seeds: mean ± std, a plain reading of the paper's claims, a chart.
+
+CHART_FILE = "crosslingual.png"
+CROSS_LINGUAL = ("sSC EN->FR", "sSC FR->EN", "sTC EN->FR", "sTC FR->EN")
+INTERLEAVING = "Cross-lingual Interleaving"
+INTERLEAVING_FT = "Cross-lingual Interleaving + EN+FR Fine-Tuning"
+BASELINE_EN = "Baseline EN"
+BASELINE_EN_FR = "Baseline EN+FR"
+SHORT_NAMES = {
+    INTERLEAVING: "interleaving",
+    INTERLEAVING_FT: "interleaving + EN+FR fine-tuning",
+    BASELINE_EN: "EN baseline",
+    BASELINE_EN_FR: "EN+FR baseline",
+}
+RETENTION_COLUMNS = ("sSC EN", "sTC EN", "sBLiMP EN", "sWUGGY EN")
+Z_95 = 1.96  # two-sided 95% normal quantile
+
+
+def item_counts(results_by_system):
+    """How many items each accuracy column is over (the fewest over systems).
+
+    sSC/sTC count items per condition, sBLiMP/sWUGGY the ids their
+    accuracy averages over. ``results_by_system`` is what
+    :func:`report_rows` reads; the result maps column labels to counts,
+    for the accuracy columns some result gives a count for.
+
+    Example
+    -------
+    >>> results = {"a": {"cloze": {"num_items": {"ssc": {"EN->FR": 200}}}},
+    ...            "b": {"zerospeech_en": {"lexical": {"num_groups": 40}}}}
+    >>> item_counts(results)
+    {'sSC EN->FR': 200, 'sWUGGY EN': 40}
+    """
+    counts = {}
+    for results in results_by_system.values():
+        for column in COLUMNS:
+            count = _lookup(results, column.count_keys) if column.count_keys else None
+            if count:
+                counts[column.label] = min(count, counts.get(column.label, count))
+    return {column.label: counts[column.label] for column in COLUMNS if column.label in counts}
+
+
+def seed_summary_rows(reports):
+    """Mean and standard deviation of every report cell over seeds.
+
+    Arguments
+    ---------
+    reports : list of list of dict
+        The :func:`report_rows` of each seed (its ``report.json`` rows).
+
+    Returns
+    -------
+    list of dict
+        One per system of the first seed: ``{"system": name, <column
+        label>: {"mean": float or None, "std": float (0.0 under two
+        values), "n": seeds with a value}}``.
+
+    Example
+    -------
+    >>> reports = [report_rows({"A": {"cloze": {"accuracy": {"ssc": {"EN": p}}}}})
+    ...            for p in (0.6, 0.8)]
+    >>> cell = seed_summary_rows(reports)[1]["sSC EN"]
+    >>> round(cell["mean"], 6), round(cell["std"], 6), cell["n"]
+    (70.0, 14.142136, 2)
+    """
+    summary = []
+    for system in [row["system"] for row in reports[0]]:
+        row = {"system": system}
+        for column in COLUMNS:
+            values = [
+                r[column.label]
+                for rows in reports
+                for r in rows
+                if r["system"] == system and r[column.label] is not None
+            ]
+            row[column.label] = {
+                "mean": statistics.fmean(values) if values else None,
+                "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+                "n": len(values),
+            }
+        summary.append(row)
+    return summary
+
+
+def format_seed_markdown(summary):
+    """The summary rows as a Markdown table (``mean ± std`` from two seeds on).
+
+    Example
+    -------
+    >>> cell = {"mean": 0.5, "std": 0.25, "n": 2}
+    >>> row = {"system": "A", **{c.label: cell for c in COLUMNS}}
+    >>> print(format_seed_markdown([row]).splitlines()[2][-33:])
+    | 0.500 ± 0.250 | 0.500 ± 0.250 |
+    """
+    body = []
+    for row in summary:
+        cells = [row["system"]]
+        for column in COLUMNS:
+            cell = row[column.label]
+            if cell["mean"] is None:
+                cells.append(MISSING_MARK)
+                continue
+            digits = 1 if column.is_accuracy else 3
+            text = f"{cell['mean']:.{digits}f}"
+            if cell["n"] > 1:
+                text += f" ± {cell['std']:.{digits}f}"
+            cells.append(text)
+        body.append(cells)
+    return markdown_table(["System"] + [c.label for c in COLUMNS], body)
+
+
+def noise_half_width(cells, num_items=None):
+    """95% half-width of one accuracy, or of the difference of two.
+
+    Two sources add up (in quadrature): the items, and training (the seeds).
+    An accuracy near 50% on ``num_items`` items is uncertain by
+    ``1.96 * sqrt(0.25 / num_items) * 100`` points; a difference of two
+    systems by ``sqrt(2)`` times that, counting their errors as independent
+    (conservative: both answer the same items). Seeds scored on the same
+    items do not shrink that part; their spread (``std`` over ``n`` seeds)
+    adds ``1.96 * sqrt(sum(std**2 / n))``, nothing from a single seed.
+
+    Arguments
+    ---------
+    cells : list of dict
+        One or two :func:`seed_summary_rows` cells (``mean``, ``std``, ``n``).
+    num_items : int, optional
+        Items per accuracy; ``None`` for cosines (seed spread only).
+
+    Returns
+    -------
+    float
+        The half-width, in the cells' unit (points for accuracies).
+
+    Example
+    -------
+    >>> one_seed = {"mean": 55.0, "std": 0.0, "n": 1}
+    >>> round(noise_half_width([one_seed], 200), 1)
+    6.9
+    >>> round(noise_half_width([one_seed, one_seed], 200), 1)
+    9.8
+    >>> three_seeds = {"mean": 55.0, "std": 6.0, "n": 3}
+    >>> round(noise_half_width([three_seeds, three_seeds], 200), 1)
+    13.7
+    """
+    variance = sum(cell["std"] ** 2 / cell["n"] for cell in cells if cell["n"] > 1)
+    if num_items:
+        variance += len(cells) * 0.25 / num_items * 100.0**2
+    return Z_95 * math.sqrt(variance)
+
+
+def _count_for(num_items, label):
+    return num_items.get(label) if isinstance(num_items, dict) else num_items
+
+
+def _seed_words(count):
+    return f"{count} seed" + ("s" if count != 1 else "")
+
+
+def _compare_accuracy(what, cells, names, count, verdicts):
+    """One sentence: ``names[0]`` vs ``names[1]`` on one column."""
+    (first, second), (first_name, second_name) = cells, names
+    difference = first["mean"] - second["mean"]
+    noise = noise_half_width(cells, count)
+    where = f"{count} items, " if count else "items unknown, "
+    where += _seed_words(min(first["n"], second["n"]))
+    sentence = (
+        f"{what}: {first_name} {first['mean']:.1f} vs {second_name} {second['mean']:.1f} "
+        f"({difference:+.1f} points), "
+    )
+    chance = [noise_half_width([cell], count) for cell in cells]
+    at_chance = count and all(abs(c["mean"] - 50.0) <= h for c, h in zip(cells, chance))
+    if abs(difference) > noise:
+        verdict = verdicts["ahead"] if difference > 0 else verdicts["behind"]
+        return sentence + f"beyond the ±{noise:.1f}-point noise ({where}): {verdict}."
+    sentence += f"within the ±{noise:.1f}-point noise ({where}): "
+    if at_chance:
+        return sentence + f"{verdicts['chance']}, both at chance (50 ± {max(chance):.1f})."
+    return sentence + verdicts["within"] + "."
+
+
+def _compare_alignment(summary, first, second):
+    """The alignment sentence (cosines: the seed spread is the only noise)."""
+    what = "alignment (mean cosine of aligned EN-FR sentence states)"
+    names = (SHORT_NAMES[first], SHORT_NAMES[second])
+    missing = _missing(summary, (first, second), "Alignment")
+    if missing:
+        return f"{what}: {names[0]} vs {names[1]} not read ({missing})."
+    cells = [summary[system]["Alignment"] for system in (first, second)]
+    difference = cells[0]["mean"] - cells[1]["mean"]
+    sentence = (
+        f"{what}: {names[0]} {cells[0]['mean']:.3f} vs {names[1]} {cells[1]['mean']:.3f} "
+        f"({difference:+.3f})"
+    )
+    if not _missing(summary, (first, second), "Alignment (mismatched)"):
+        gaps = [
+            summary[system]["Alignment"]["mean"] - summary[system]["Alignment (mismatched)"]["mean"]
+            for system in (first, second)
+        ]
+        sentence += f"; aligned minus mismatched pairs: {gaps[0]:+.3f} vs {gaps[1]:+.3f}"
+    seeds = min(cell["n"] for cell in cells)
+    if seeds < 2:
+        return sentence + "; one seed: no noise estimate for cosines, so no verdict."
+    noise = noise_half_width(cells)
+    if abs(difference) <= noise:
+        return sentence + f", within the ±{noise:.3f} spread of {seeds} seeds: no gain shown."
+    verdict = (
+        "interleaving higher, as the paper claims"
+        if difference > 0
+        else "interleaving lower, the opposite of the paper's claim"
+    )
+    return sentence + f", beyond the ±{noise:.3f} spread of {seeds} seeds: {verdict}."
+
+
+def _missing(summary, systems, label):
+    """Why a comparison cannot be read (``""`` when it can)."""
+    for system in systems:
+        if system not in summary:
+            return f"no {SHORT_NAMES.get(system, system)} in the report"
+        if summary[system][label]["mean"] is None:
+            return f"no {label} result for {SHORT_NAMES.get(system, system)}"
+    return ""
+
+
+def plain_reading(summary, num_items):
+    """The paper's claims, read from the numbers in plain sentences.
+
+    Read: cross-lingual sSC/sTC (EN->FR, FR->EN) of interleaving, and of
+    interleaving + EN+FR fine-tuning, vs the EN+FR baseline; monolingual
+    retention (interleaving vs the EN baseline on the EN columns); alignment
+    (interleaving vs the EN+FR baseline). A difference counts only beyond
+    its 95% noise (:func:`noise_half_width`); a missing system or cell is
+    named instead.
+
+    Arguments
+    ---------
+    summary : list of dict
+        :func:`seed_summary_rows` (or the ``rows`` of a seed report's JSON).
+    num_items : int or dict
+        Items per accuracy: one number for every column, or
+        ``{column label: items}`` (:func:`item_counts`).
+
+    Returns
+    -------
+    list of str
+        First how the noise is bounded, then one sentence per comparison.
+
+    Example
+    -------
+    >>> def cell(mean):
+    ...     return {"mean": mean, "std": 0.0, "n": 1}
+    >>> rows = [{"system": name, **{c.label: cell(None) for c in COLUMNS}}
+    ...         for name in (INTERLEAVING, BASELINE_EN_FR)]
+    >>> rows[0]["sSC EN->FR"], rows[1]["sSC EN->FR"] = cell(55.0), cell(52.0)
+    >>> reading = plain_reading(rows, 200)
+    >>> print(reading[1])
+    cross-lingual sSC EN->FR: interleaving 55.0 vs EN+FR baseline 52.0 (+3.0 points), \
+within the ±9.8-point noise (200 items, 1 seed): no effect shown, both at chance (50 ± 6.9).
+    """
+    by_system = {row["system"]: row for row in summary}
+    seeds = max(
+        (cell["n"] for row in summary for label, cell in row.items() if label != "system"),
+        default=0,
+    )
+    counts = [_count_for(num_items, label) for label in CROSS_LINGUAL]
+    reference = min((count for count in counts if count), default=None)
+    reading = [_noise_note(reference, seeds)]
+    comparisons = [
+        (f"cross-lingual {label}", system, BASELINE_EN_FR, label, CROSS_LINGUAL_VERDICTS)
+        for label in CROSS_LINGUAL
+        for system in (INTERLEAVING, INTERLEAVING_FT)
+    ]
+    comparisons += [
+        (f"monolingual retention {label}", INTERLEAVING, BASELINE_EN, label, RETENTION_VERDICTS)
+        for label in RETENTION_COLUMNS
+    ]
+    for what, first, second, label, verdicts in comparisons:
+        names = (SHORT_NAMES[first], SHORT_NAMES[second])
+        missing = _missing(by_system, (first, second), label)
+        if missing:
+            reading.append(f"{what}: {names[0]} vs {names[1]} not read ({missing}).")
+            continue
+        cells = [by_system[first][label], by_system[second][label]]
+        count = _count_for(num_items, label)
+        reading.append(_compare_accuracy(what, cells, names, count, verdicts))
+    reading.append(_compare_alignment(by_system, INTERLEAVING, BASELINE_EN_FR))
+    return reading
+
+
+# What a difference within the noise, beyond it either way, or within it
+# with both systems at chance means for a claim.
+CROSS_LINGUAL_VERDICTS = {
+    "within": "no effect shown",
+    "ahead": "as the paper claims",
+    "behind": "the opposite of the paper's claim",
+    "chance": "no effect shown",
+}
+RETENTION_VERDICTS = {
+    "within": "no loss shown, as the paper claims",
+    "ahead": "higher than the EN baseline",
+    "behind": "EN performance lost",
+    "chance": "nothing learnt to retain",
+}
+
+
+def _noise_note(num_items, seeds):
+    """The first line of the reading: how the noise bounds are set."""
+    if num_items:
+        one = noise_half_width([{"n": 1}], num_items)
+        two = noise_half_width([{"n": 1}, {"n": 1}], num_items)
+        note = (
+            "Noise (95%): on N items an accuracy near 50% is uncertain by "
+            f"1.96·sqrt(0.25/N)·100 points (±{one:.1f} for the {num_items} items of "
+            f"each cross-lingual condition), a difference of two systems by sqrt(2) "
+            f"times that (±{two:.1f}), counting their errors as independent "
+            "(conservative: both answer the same items)."
+        )
+    else:
+        note = "Noise (95%): item counts unknown, only the seed spread is counted."
+    if seeds > 1:
+        return note + (
+            f" The {seeds} seeds share the same items, so more seeds do not shrink "
+            "that item noise; their spread (std) measures training noise only and "
+            "is added: ±sqrt(items² + 1.96²·(std1² + std2²)/seeds)."
+        )
+    return note + (
+        " One seed: training noise is not measured, so differences are judged on "
+        "the item noise alone (the spread over seeds would add to it)."
+    )
+
+
+def plot_crosslingual(summary, path, title="", num_items=None):
+    """PNG: bar chart of the cross-lingual columns per system.
+
+    Bars are means, error bars the standard deviation over seeds (none
+    from a single seed); a dashed line marks chance (50%) and, with
+    ``num_items``, a grey band its 95% item noise.
+
+    Arguments
+    ---------
+    summary : list of dict
+        :func:`seed_summary_rows` (the ``random`` row is left out).
+    path : str or Path
+        The PNG to write (atomically).
+    title : str
+        A first title line (e.g. which units).
+    num_items : int or dict, optional
+        Items per accuracy (see :func:`plain_reading`).
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> row = {"system": "A", **{label: {"mean": 60.0, "std": 0.0, "n": 1}
+    ...                          for label in CROSS_LINGUAL}}
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / CHART_FILE
+    >>> plot_crosslingual([row], path, "one seed", num_items=200)
+    >>> path.read_bytes()[:4] == b"\\x89PNG"
+    True
+    """
+    # A bare Figure renders with Agg and leaves pyplot's global state alone.
+    from matplotlib.figure import Figure
+
+    rows = [row for row in summary if row["system"] != RANDOM_SYSTEM]
+    seeds = max((row[label]["n"] for row in rows for label in CROSS_LINGUAL), default=0)
+    figure = Figure(figsize=(9, 5.5))
+    axes = figure.subplots()
+    width = 0.8 / max(len(rows), 1)
+    for index, row in enumerate(rows):
+        cells = [row[label] for label in CROSS_LINGUAL]
+        means = [math.nan if cell["mean"] is None else cell["mean"] for cell in cells]
+        positions = [column - 0.4 + width * (index + 0.5) for column in range(len(cells))]
+        errors = [cell["std"] if cell["n"] > 1 else 0.0 for cell in cells]
+        bars = axes.bar(
+            positions,
+            means,
+            width,
+            yerr=errors if seeds > 1 else None,
+            capsize=3,
+            color=f"C{index}",
+            label=row["system"],
+        )
+        labels = ["" if math.isnan(mean) else f"{mean:.1f}" for mean in means]
+        axes.bar_label(bars, labels=labels, fontsize=7, padding=2)
+    counts = [_count_for(num_items, label) for label in CROSS_LINGUAL] if num_items else []
+    count = min((c for c in counts if c), default=None)
+    if count:
+        noise = noise_half_width([{"n": 1}], count)
+        axes.axhspan(
+            50.0 - noise,
+            50.0 + noise,
+            color="0.85",
+            zorder=0,
+            label=f"chance ± 95% noise of {count} items (±{noise:.1f})",
+        )
+    axes.axhline(50.0, color="black", linestyle="--", linewidth=1, label="chance (50%)")
+    axes.set_xticks(range(len(CROSS_LINGUAL)), CROSS_LINGUAL)
+    axes.set_ylim(0, 105)
+    axes.set_ylabel("accuracy (%)")
+    spread = f"mean ± std over {seeds} seeds" if seeds > 1 else "1 seed, no error bars"
+    axes.set_title("\n".join(filter(None, [title, f"Cross-lingual accuracy ({spread})"])))
+    axes.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)
+    figure.tight_layout()
+    with atomic_path(path) as tmp_path:
+        figure.savefig(tmp_path, format="png", dpi=120)
+
+
+def write_seed_report(reports, output_folder, title_note="", num_items=None, chart_title=""):
+    """Writes the report over seeds: ``report.md``/``.csv``/``.json`` and a chart.
+
+    ``report.md``: the table of :func:`format_seed_markdown` (a heading,
+    ``title_note``, a line on units), then, with ``num_items``, the
+    :func:`plain_reading` as a list. ``report.csv``: ``system`` then a mean
+    and a std column per report column (exact values, empty when missing).
+    ``report.json``: ``{"seeds": number of reports, "rows":
+    seed_summary_rows(reports)}``. ``crosslingual.png``:
+    :func:`plot_crosslingual`.
+
+    Arguments
+    ---------
+    reports : list of list of dict
+        The :func:`report_rows` of each seed.
+    output_folder : str or Path
+        Where the files go.
+    title_note : str
+        Markdown above the table (e.g. which units, the settings).
+    num_items : int or dict, optional
+        Items per accuracy (:func:`item_counts`); no reading without it.
+    chart_title : str
+        The chart's first title line.
+
+    Returns
+    -------
+    str
+        The Markdown report.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> seeds = [report_rows({"A": {"alignment": {"mean_matched": c}}}) for c in (0.5, 0.7)]
+    >>> print(write_seed_report(seeds, folder).splitlines()[-1][-21:])
+    | 0.600 ± 0.141 | – |
+    >>> sorted(path.name for path in folder.iterdir())
+    ['crosslingual.png', 'report.csv', 'report.json', 'report.md']
+    """
+    output_folder = Path(output_folder)
+    summary = seed_summary_rows(reports)
+    markdown = (
+        "# Mini Table 3\n\n"
+        + (title_note + "\n\n" if title_note else "")
+        + f"Accuracy in % (chance 50), mean ± std over {len(reports)} seed(s); "
+        "alignment = mean cosine of aligned EN-FR sentence states over layers.\n\n"
+        + format_seed_markdown(summary)
+    )
+    if num_items is not None:
+        reading = plain_reading(summary, num_items)
+        markdown += (
+            "\n## Plain reading\n\n"
+            + reading[0]
+            + "\n\n"
+            + "".join(f"- {line}\n" for line in reading[1:])
+        )
+    header = ["system"] + [f"{c.label} {part}" for c in COLUMNS for part in ("mean", "std")]
+    body = []
+    for row in summary:
+        cells = [row["system"]]
+        for column in COLUMNS:
+            cell = row[column.label]
+            missing = cell["mean"] is None
+            cells += ["", ""] if missing else [repr(cell["mean"]), repr(cell["std"])]
+        body.append(cells)
+    write_text_atomically(markdown, output_folder / "report.md")
+    write_text_atomically(csv_text(header, body), output_folder / "report.csv")
+    write_json_atomically({"seeds": len(reports), "rows": summary}, output_folder / "report.json")
+    plot_crosslingual(summary, output_folder / CHART_FILE, chart_title, num_items)
+    return markdown

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from speechbrain_xling.corpora.tts import TRAIN_VOICES
-from speechbrain_xling.demo import parse_args, run_demo, summarize_seeds
+from speechbrain_xling.demo import parse_args, run_demo
 from speechbrain_xling.eval.report import COLUMNS
 
 TINY = [
@@ -35,16 +35,26 @@ TINY = [
 ]
 
 
-@pytest.mark.parametrize(
-    "units, extra", [("phones", []), ("kmeans", []), ("kmeans", ["--unit-bpe", "40"])]
-)
-def test_tiny_pipeline_fills_every_report_cell(tmp_path, units, extra):
+SYSTEMS = [
+    "random",
+    "Baseline EN",
+    "Cross-lingual Interleaving",
+    "Cross-lingual Interleaving + EN+FR Fine-Tuning",
+    "Baseline EN+FR",
+    "Baseline FR",
+]
+
+
+# The default plan (no --units: the textless run and the phone topline on one
+# corpus), and --units kmeans alone with BPE.
+@pytest.mark.parametrize("units", [[], ["--units", "kmeans", "--unit-bpe", "40"]])
+def test_tiny_pipeline_fills_every_report_cell(tmp_path, capsys, units):
     argv = [
         "--output-folder",
         str(tmp_path),
-        "--units",
-        units,
-        *extra,
+        *units,
+        "--seeds",
+        "0",
         "--kmeans-units",
         "16",
         "--kmeans-sample-hours",
@@ -54,53 +64,70 @@ def test_tiny_pipeline_fills_every_report_cell(tmp_path, units, extra):
         *TINY,
     ]
     args = parse_args(argv)
-    run_folder = run_demo(args)
+    folders = run_demo(args)
+    bpe = bool(units)
+    assert folders == [tmp_path / "kmeans"] + ([] if bpe else [tmp_path / "phones"])
     with open(tmp_path / "corpus" / "train.csv", encoding="utf-8") as handle:
         speakers = {row["speaker"] for row in csv.DictReader(handle)}
     assert speakers == {voice.speaker_id for voice in TRAIN_VOICES[:2]}
-    report = json.loads((run_folder / "report.json").read_text())
-    systems = [row["system"] for row in report["rows"]]
-    assert systems == [
-        "random",
-        "Baseline EN",
-        "Cross-lingual Interleaving",
-        "Cross-lingual Interleaving + EN+FR Fine-Tuning",
-        "Baseline EN+FR",
-        "Baseline FR",
-    ]
-    for row in report["rows"][1:]:
-        for column in COLUMNS:
-            assert row[column.label]["mean"] is not None, (row["system"], column.label)
-    markdown = (run_folder / "report.md").read_text()
-    assert ("Phone topline, not textless" in markdown) == (units == "phones")
+    out = capsys.readouterr().out
+    screen = out[out.index("=" * 30) :]  # the final screen
+    reports = {}
+    for run_folder in folders:
+        report = json.loads((run_folder / "report.json").read_text())
+        reports[run_folder] = report
+        assert [row["system"] for row in report["rows"]] == SYSTEMS
+        for row in report["rows"][1:]:
+            for column in COLUMNS:
+                assert row[column.label]["mean"] is not None, (row["system"], column.label)
+        markdown = (run_folder / "report.md").read_text()
+        topline = run_folder.name == "phones"
+        assert ("**TOPLINE, NOT TEXTLESS**" in markdown) == topline
+        assert ("**TEXTLESS**" in markdown) == (not topline)
+        settings = re.search(r"^Settings: `(.*)`", markdown, re.M).group(1).split(" --")
+        assert f"units {run_folder.name}" in settings and "seeds 0" in settings
+        reading = markdown.split("## Plain reading")[1]
+        assert "cross-lingual sSC EN->FR: interleaving " in reading
+        assert "(8 items, 1 seed)" in reading  # --bench-items 8
+        assert (run_folder / "crosslingual.png").stat().st_size > 0
+        # The final screen shows each run's label, table, reading and chart.
+        label = "TOPLINE, NOT TEXTLESS (phone" if topline else "TEXTLESS (k-means"
+        assert f" {label} units): {run_folder} " in screen
+        assert markdown in screen
+        assert f"Chart: {run_folder / 'crosslingual.png'}" in screen
 
-    # Matched budgets: stage 1 + 3 (EN+FR fine-tuning) and the EN+FR baseline
-    # saw the same number of tokens.
-    def tokens(stage):
-        summary = run_folder / "seed_0" / stage / "training_summary.json"
-        return sum(json.loads(summary.read_text())["measured_tokens"].values())
+        # Matched budgets: stage 1 + 3 (EN+FR fine-tuning) and the EN+FR
+        # baseline saw the same number of tokens.
+        def tokens(stage, run_folder=run_folder):
+            summary = run_folder / "seed_0" / stage / "training_summary.json"
+            return sum(json.loads(summary.read_text())["measured_tokens"].values())
 
-    assert tokens("stage2_interleave") + tokens("stage3_bilingual_ft") == tokens("baseline_en_fr")
-    # The systems trained on the units asked for (BPE tokens with --unit-bpe).
-    saved = (run_folder / "seed_0" / "stage1_en_pretrain" / "hyperparams.yaml").read_text()
-    assert ("/train_bpe40_store" in saved) == bool(extra)
-    assert bool(re.search(r"^num_units: 40\b", saved, re.M)) == bool(extra)
+        assert tokens("stage2_interleave") + tokens("stage3_bilingual_ft") == tokens(
+            "baseline_en_fr"
+        )
+        # The systems trained on the units asked for (BPE tokens with --unit-bpe).
+        saved = (run_folder / "seed_0" / "stage1_en_pretrain" / "hyperparams.yaml").read_text()
+        assert ("/train_bpe40_store" in saved) == bpe
+        assert bool(re.search(r"^num_units: 40\b", saved, re.M)) == bpe
 
     # A second run finds every step done (no result recomputed) and gives the
-    # same report.
+    # same reports.
     def result_times():
         return {
-            path: path.stat().st_mtime_ns for path in run_folder.glob("seed_*/eval/results/*/*")
+            path: path.stat().st_mtime_ns for path in tmp_path.glob("*/seed_*/eval/results/*/*")
         }
 
     stored = result_times()
-    assert json.loads((run_demo(args) / "report.json").read_text()) == report
+    assert run_demo(args) == folders
+    for run_folder, report in reports.items():
+        assert json.loads((run_folder / "report.json").read_text()) == report
     assert result_times() == stored and stored
     # A run with another budget must not reuse these units and models.
     changed = parse_args([*argv, "--step-scale", "0.2"])
     with pytest.raises(ValueError, match=r"--step-scale 0.1 \(now 0.2\)"):
         run_demo(changed)
-    assert json.loads((run_folder / "report.json").read_text()) == report
+    for run_folder, report in reports.items():
+        assert json.loads((run_folder / "report.json").read_text()) == report
 
 
 def test_unit_bpe_needs_kmeans_units_and_room_for_merges(capsys):
@@ -117,15 +144,3 @@ def test_train_voices_out_of_range_is_refused(voices, capsys):
     with pytest.raises(SystemExit):
         parse_args(["--train-voices", voices])
     assert "--train-voices must be between 1 and 6" in capsys.readouterr().err
-
-
-def test_seed_summary_is_mean_and_std_of_the_seed_reports(tmp_path):
-    def rows(value):
-        row = {"system": "A", **{c.label: None for c in COLUMNS}}
-        row["sTC EN"] = value
-        return [row]
-
-    summarize_seeds([rows(60.0), rows(70.0), rows(80.0)], tmp_path)
-    cell = json.loads((tmp_path / "report.json").read_text())["rows"][0]["sTC EN"]
-    assert cell == {"mean": 70.0, "std": 10.0, "n": 3}
-    assert "70.0 ± 10.0" in (tmp_path / "report.md").read_text()

@@ -3,7 +3,24 @@
 import csv
 import json
 
-from speechbrain_xling.eval.report import COLUMNS, MISSING_MARK, write_report
+import pytest
+
+from speechbrain_xling.eval.report import (
+    BASELINE_EN,
+    BASELINE_EN_FR,
+    CHART_FILE,
+    COLUMNS,
+    INTERLEAVING,
+    INTERLEAVING_FT,
+    MISSING_MARK,
+    item_counts,
+    plain_reading,
+    plot_crosslingual,
+    report_rows,
+    seed_summary_rows,
+    write_report,
+    write_seed_report,
+)
 
 RESULTS = {
     "interleaving": {
@@ -157,3 +174,228 @@ def test_no_breakdown_no_section(tmp_path):
     paths = write_report(RESULTS, tmp_path)
     assert "sWUGGY breakdown" not in paths["markdown"].read_text()
     assert json.loads(paths["json"].read_text())["swuggy_breakdown"] == []
+
+
+# Several seeds -------------------------------------------------------------
+
+
+def seed_rows(offset, with_fr):
+    """One seed's report rows, hand-built (None: no result)."""
+    rows = [{"system": "random", **{c.label: 50.0 if c.is_accuracy else None for c in COLUMNS}}]
+    both = {"system": "Baseline EN+FR", **{c.label: None for c in COLUMNS}}
+    both["sSC EN"] = 60.0 + offset
+    both["sSC EN->FR"] = 52.5 - offset / 2
+    both["sTC FR->EN"] = 100 / 3 + offset
+    both["Alignment"] = 0.5 + offset / 100
+    both["Alignment (mismatched)"] = 0.25
+    interleaved = {"system": "Cross-lingual Interleaving", **{c.label: None for c in COLUMNS}}
+    interleaved["sSC EN"] = 70.0
+    if with_fr:  # in one seed only: no ± in the table
+        interleaved["sBLiMP FR"] = 61.25
+    interleaved["Alignment"] = 0.123456
+    return rows + [both, interleaved]
+
+
+# What the demo's former summarize_seeds wrote for these seeds, to the byte.
+GOLDEN_MD = (
+    "# Mini Table 3\n"
+    "\n"
+    "A note.\n"
+    "\n"
+    "Accuracy in % (chance 50), mean ± std over 3 seed(s); alignment = mean cosine of"
+    " aligned EN-FR sentence states over layers.\n"
+    "\n"
+    "| System | sSC EN | sSC FR | sSC EN->FR | sSC FR->EN | sTC EN | sTC FR | sTC EN->FR"
+    " | sTC FR->EN | sBLiMP EN | sBLiMP FR | sWUGGY EN | sWUGGY FR | Alignment |"
+    " Alignment (mismatched) |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+    "| random | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ±"
+    " 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0"
+    " | – | – |\n"
+    "| Baseline EN+FR | 64.0 ± 3.6 | – | 50.5 ± 1.8 | – | – | – | – | 37.3 ± 3.6 | – | –"
+    " | – | – | 0.540 ± 0.036 | 0.250 ± 0.000 |\n"
+    "| Cross-lingual Interleaving | 70.0 ± 0.0 | – | – | – | – | – | – | – | – | 61.2 |"
+    " – | – | 0.123 ± 0.000 | – |\n"
+)
+GOLDEN_CSV = (
+    "system,sSC EN mean,sSC EN std,sSC FR mean,sSC FR std,sSC EN->FR mean,sSC EN->FR"
+    " std,sSC FR->EN mean,sSC FR->EN std,sTC EN mean,sTC EN std,sTC FR mean,sTC FR"
+    " std,sTC EN->FR mean,sTC EN->FR std,sTC FR->EN mean,sTC FR->EN std,sBLiMP EN"
+    " mean,sBLiMP EN std,sBLiMP FR mean,sBLiMP FR std,sWUGGY EN mean,sWUGGY EN"
+    " std,sWUGGY FR mean,sWUGGY FR std,Alignment mean,Alignment std,Alignment"
+    " (mismatched) mean,Alignment (mismatched) std\n"
+    "random,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,"
+    "0.0,50.0,0.0,50.0,0.0,50.0,0.0,,,,\n"
+    "Baseline"
+    " EN+FR,64.0,3.605551275463989,,,50.5,1.8027756377319946,,,,,,,,,37.333333333333336,3"
+    ".605551275463989,,,,,,,,,0.54,0.036055512754639925,0.25,0.0\n"
+    "Cross-lingual Interleaving,70.0,0.0,,,,,,,,,,,,,,,,,61.25,0.0,,,,,0.123456,0.0,,\n"
+)
+
+
+def golden_json():
+    blank = {"mean": None, "n": 0, "std": 0.0}
+    rows = [
+        {"system": "random", **{c.label: blank for c in COLUMNS}},
+        {"system": "Baseline EN+FR", **{c.label: blank for c in COLUMNS}},
+        {"system": "Cross-lingual Interleaving", **{c.label: blank for c in COLUMNS}},
+    ]
+    for column in COLUMNS[:12]:
+        rows[0][column.label] = {"mean": 50.0, "n": 3, "std": 0.0}
+    rows[1]["sSC EN"] = {"mean": 64.0, "n": 3, "std": 3.605551275463989}
+    rows[1]["sSC EN->FR"] = {"mean": 50.5, "n": 3, "std": 1.8027756377319946}
+    rows[1]["sTC FR->EN"] = {"mean": 37.333333333333336, "n": 3, "std": 3.605551275463989}
+    rows[1]["Alignment"] = {"mean": 0.54, "n": 3, "std": 0.036055512754639925}
+    rows[1]["Alignment (mismatched)"] = {"mean": 0.25, "n": 3, "std": 0.0}
+    rows[2]["sSC EN"] = {"mean": 70.0, "n": 3, "std": 0.0}
+    rows[2]["sBLiMP FR"] = {"mean": 61.25, "n": 1, "std": 0.0}
+    rows[2]["Alignment"] = {"mean": 0.123456, "n": 3, "std": 0.0}
+    return json.dumps({"rows": rows, "seeds": 3}, indent=2, sort_keys=True) + "\n"
+
+
+def test_seed_report_is_unchanged_from_the_demo_s_former_writer(tmp_path):
+    reports = [seed_rows(0, True), seed_rows(5, False), seed_rows(7, False)]
+    markdown = write_seed_report(reports, tmp_path, "A note.")
+    assert markdown == (tmp_path / "report.md").read_text() == GOLDEN_MD
+    assert (tmp_path / "report.csv").read_text() == GOLDEN_CSV
+    assert (tmp_path / "report.json").read_text() == golden_json()
+    # The plain reading goes under the same table, the other files stay as they are.
+    with_reading = write_seed_report(reports, tmp_path, "A note.", num_items=200)
+    assert with_reading.startswith(GOLDEN_MD + "\n## Plain reading\n\nNoise (95%)")
+    assert (tmp_path / "report.csv").read_text() == GOLDEN_CSV
+    assert (tmp_path / "report.json").read_text() == golden_json()
+
+
+def test_seed_summary_is_mean_and_std_of_the_seed_reports():
+    def rows(value):
+        row = {"system": "A", **{c.label: None for c in COLUMNS}}
+        row["sTC EN"] = value
+        return [row]
+
+    cell = seed_summary_rows([rows(60.0), rows(70.0), rows(80.0)])[0]["sTC EN"]
+    assert cell == {"mean": 70.0, "std": 10.0, "n": 3}
+
+
+def summary(cells, seeds=1, std=0.0):
+    """Summary rows of the five systems; ``cells``: {(system, label): mean}."""
+    rows = []
+    for system in (BASELINE_EN, INTERLEAVING, INTERLEAVING_FT, BASELINE_EN_FR):
+        row = {"system": system}
+        for column in COLUMNS:
+            mean = cells.get((system, column.label))
+            n = 0 if mean is None else seeds
+            row[column.label] = {"mean": mean, "std": std if n > 1 else 0.0, "n": n}
+        rows.append(row)
+    return rows
+
+
+def test_plain_reading_names_a_clear_win_noise_and_missing_systems():
+    cells = {
+        (INTERLEAVING, "sSC EN->FR"): 78.0,  # a clear win
+        (BASELINE_EN_FR, "sSC EN->FR"): 56.0,
+        (INTERLEAVING, "sSC FR->EN"): 55.0,  # within noise, both at chance
+        (BASELINE_EN_FR, "sSC FR->EN"): 52.0,
+        (INTERLEAVING, "sTC EN->FR"): 80.0,  # within noise, above chance
+        (BASELINE_EN_FR, "sTC EN->FR"): 75.0,
+        (INTERLEAVING, "sTC FR->EN"): 50.0,  # clearly behind
+        (BASELINE_EN_FR, "sTC FR->EN"): 65.0,
+        (INTERLEAVING, "sSC EN"): 90.0,
+        (BASELINE_EN, "sSC EN"): 97.0,
+        (INTERLEAVING, "Alignment"): 0.5,
+        (BASELINE_EN_FR, "Alignment"): 0.4,
+    }
+    reading = plain_reading(summary(cells), 200)
+    assert reading[0].startswith("Noise (95%): on N items an accuracy near 50% is uncertain by")
+    assert "(±6.9 for the 200 items" in reading[0] and "(±9.8)" in reading[0]
+    assert "One seed: training noise is not measured" in reading[0]
+    lines = reading[1:]
+    assert lines[0] == (
+        "cross-lingual sSC EN->FR: interleaving 78.0 vs EN+FR baseline 56.0 (+22.0 points), "
+        "beyond the ±9.8-point noise (200 items, 1 seed): as the paper claims."
+    )
+    # Interleaving + fine-tuning has no cross-lingual results in this report.
+    assert lines[1] == (
+        "cross-lingual sSC EN->FR: interleaving + EN+FR fine-tuning vs EN+FR baseline not "
+        "read (no sSC EN->FR result for interleaving + EN+FR fine-tuning)."
+    )
+    assert lines[2] == (
+        "cross-lingual sSC FR->EN: interleaving 55.0 vs EN+FR baseline 52.0 (+3.0 points), "
+        "within the ±9.8-point noise (200 items, 1 seed): no effect shown, both at chance "
+        "(50 ± 6.9)."
+    )
+    assert lines[4].endswith("within the ±9.8-point noise (200 items, 1 seed): no effect shown.")
+    assert lines[6].endswith(": the opposite of the paper's claim.")
+    assert lines[8] == (
+        "monolingual retention sSC EN: interleaving 90.0 vs EN baseline 97.0 (-7.0 points), "
+        "within the ±9.8-point noise (200 items, 1 seed): no loss shown, as the paper claims."
+    )
+    assert lines[9] == (
+        "monolingual retention sTC EN: interleaving vs EN baseline not read "
+        "(no sTC EN result for interleaving)."
+    )
+    assert lines[-1] == (
+        "alignment (mean cosine of aligned EN-FR sentence states): interleaving 0.500 vs "
+        "EN+FR baseline 0.400 (+0.100); one seed: no noise estimate for cosines, so no verdict."
+    )
+    assert len(lines) == 8 + 4 + 1
+
+    # A system absent from the report is named.
+    rows = [row for row in summary(cells) if row["system"] != BASELINE_EN_FR]
+    reading = plain_reading(rows, {"sSC EN->FR": 200})
+    assert reading[1] == (
+        "cross-lingual sSC EN->FR: interleaving vs EN+FR baseline not read "
+        "(no EN+FR baseline in the report)."
+    )
+    assert reading[-1].endswith("not read (no EN+FR baseline in the report).")
+
+
+def test_plain_reading_adds_the_seed_spread_to_the_item_noise():
+    cells = {
+        (INTERLEAVING, "sSC EN->FR"): 66.0,
+        (BASELINE_EN_FR, "sSC EN->FR"): 56.0,
+        (INTERLEAVING, "Alignment"): 0.5,
+        (BASELINE_EN_FR, "Alignment"): 0.4,
+        (INTERLEAVING, "Alignment (mismatched)"): 0.45,
+        (BASELINE_EN_FR, "Alignment (mismatched)"): 0.39,
+    }
+    reading = plain_reading(summary(cells, seeds=3, std=6.0), 200)
+    assert "The 3 seeds share the same items" in reading[0]
+    # +10 beats the items' ±9.8 alone, not with the seeds' spread:
+    # 1.96 * sqrt(0.5 / 200 * 100**2 + (36 + 36) / 3) = 13.7.
+    assert reading[1] == (
+        "cross-lingual sSC EN->FR: interleaving 66.0 vs EN+FR baseline 56.0 (+10.0 points), "
+        "within the ±13.7-point noise (200 items, 3 seeds): no effect shown."
+    )
+    # Cosines: the seed spread, 1.96 * sqrt(2 * 6**2 / 3) = 9.6, is the noise.
+    assert reading[-1] == (
+        "alignment (mean cosine of aligned EN-FR sentence states): interleaving 0.500 vs "
+        "EN+FR baseline 0.400 (+0.100); aligned minus mismatched pairs: +0.050 vs +0.010, "
+        "within the ±9.602 spread of 3 seeds: no gain shown."
+    )
+
+
+@pytest.mark.parametrize("seeds", [1, 3])
+def test_chart_of_the_cross_lingual_columns_is_written(tmp_path, seeds):
+    cells = {
+        (system, label): 50.0 + index
+        for index, system in enumerate((BASELINE_EN, INTERLEAVING, BASELINE_EN_FR))
+        for label in ("sSC EN->FR", "sSC FR->EN", "sTC EN->FR")  # sTC FR->EN: missing
+    }
+    rows = summary(cells, seeds=seeds, std=2.0)
+    path = tmp_path / CHART_FILE
+    plot_crosslingual(rows, path, "TEXTLESS", num_items=200)
+    assert path.read_bytes()[:4] == b"\x89PNG" and path.stat().st_size > 1000
+    reports = [report_rows({"A": {"cloze": {"accuracy": {"ssc": {"EN->FR": 0.6}}}}})] * seeds
+    write_seed_report(reports, tmp_path / "report")
+    assert (tmp_path / "report" / CHART_FILE).stat().st_size > 1000
+
+
+def test_item_counts_are_the_fewest_over_systems():
+    results = {
+        "a": {
+            "cloze": {"num_items": {"ssc": {"EN": 200, "EN->FR": 190}, "stc": {"FR": 0}}},
+            "zerospeech_fr": {"syntactic": {"num_groups": 80}},
+        },
+        "b": {"cloze": {"num_items": {"ssc": {"EN->FR": 200}}}},
+    }
+    assert item_counts(results) == {"sSC EN": 200, "sSC EN->FR": 190, "sBLiMP FR": 80}
