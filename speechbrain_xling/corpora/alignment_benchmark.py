@@ -20,8 +20,10 @@ from speechbrain_xling.corpora.benchmark_audio import place_audio
 from speechbrain_xling.corpora.files import remove_unlisted, write_csv
 from speechbrain_xling.corpora.lexicon import LANGUAGES
 from speechbrain_xling.corpora.stories import generate_stories
+from speechbrain_xling.eval.alignment import COLUMNS
 
-ALIGNMENT_COLUMNS = ("pair_id", "en_wav", "fr_wav", "en_text", "fr_text")
+# The layout the evaluation reads (one home: eval/alignment.py).
+ALIGNMENT_COLUMNS = COLUMNS
 
 
 def alignment_pairs(num_pairs, seed=0):

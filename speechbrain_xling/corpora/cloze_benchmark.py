@@ -37,9 +37,10 @@ from speechbrain_xling.corpora.benchmark_audio import content_name, place_audio
 from speechbrain_xling.corpora.files import read_wav, remove_unlisted, write_csv, write_wav
 from speechbrain_xling.corpora.stories import stable_index
 from speechbrain_xling.eval.cloze import COLUMNS as CLOZE_COLUMNS
+from speechbrain_xling.eval.cloze import LANGUAGE_PAIRS
 from speechbrain_xling.eval.cloze import TASKS as CLOZE_TASKS
 
-CONDITIONS = (("en", "en"), ("fr", "fr"), ("en", "fr"), ("fr", "en"))
+CONDITIONS = LANGUAGE_PAIRS  # (prompt, ending) languages, as the evaluation reads them
 PROMPT_GAP_SECONDS = 0.25
 
 

@@ -52,26 +52,11 @@ from speechbrain_xling.corpora.stories import (
     words,
 )
 from speechbrain_xling.corpora.tts import phonemize
+from speechbrain_xling.eval.zerospeech import GOLD_COLUMNS, LEXICAL, SYNTACTIC
 
-LEXICAL_COLUMNS = (
-    "filename",
-    "id",
-    "voice",
-    "frequency",
-    "word",
-    "phones",
-    "length",
-    "correct",
-)
-SYNTACTIC_COLUMNS = (
-    "filename",
-    "id",
-    "voice",
-    "type",
-    "subtype",
-    "correct",
-    "transcription",
-)
+# The gold.csv layouts are the evaluation's (one home: eval/zerospeech.py).
+LEXICAL_COLUMNS = GOLD_COLUMNS[LEXICAL]
+SYNTACTIC_COLUMNS = GOLD_COLUMNS[SYNTACTIC]
 MIN_LEXICAL_WORD_LETTERS = 4
 _NONCE_VOWELS = "aeiou"
 _NONCE_CONSONANTS = "bdfgklmnprstv"

@@ -31,6 +31,8 @@ from speechbrain_xling.eval.files import (
 )
 
 TASKS = ("ssc", "stc")
+# (prompt language, ending language) of Table 3's four conditions, in order.
+LANGUAGE_PAIRS = (("en", "en"), ("fr", "fr"), ("en", "fr"), ("fr", "en"))
 COLUMNS = (
     "item_id",
     "task",

@@ -37,10 +37,11 @@ from collections import namedtuple
 from pathlib import Path
 
 from speechbrain_xling.atomic import atomic_path, write_json_atomically, write_text_atomically
+from speechbrain_xling.eval.cloze import LANGUAGE_PAIRS, condition_name
 
 # count_keys: where a result gives the number of items an accuracy is over.
 Column = namedtuple("Column", ["label", "keys", "is_accuracy", "count_keys"], defaults=[None])
-CONDITIONS = ("EN", "FR", "EN->FR", "FR->EN")
+CONDITIONS = tuple(condition_name(*pair) for pair in LANGUAGE_PAIRS)
 COLUMNS = (
     [
         Column(f"{task} {c}", ("cloze", "accuracy", key, c), True, ("cloze", "num_items", key, c))
