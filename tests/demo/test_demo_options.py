@@ -5,16 +5,15 @@ import re
 
 import pytest
 
-from speechbrain_xling.demo import (
+from speechbrain_xling.demo.options import (
     RESUMABLE_OPTIONS,
-    SETTINGS_FILE,
     build_parser,
-    check_run_settings,
     parse_args,
     plan_runs,
     run_command,
     run_note,
 )
+from speechbrain_xling.demo.run import SETTINGS_FILE, check_run_settings
 
 # What demo_settings.json held for `python -m speechbrain_xling.demo` (k-means
 # units) before the default plan had two runs: such a folder must resume.

@@ -1,0 +1,171 @@
+"""Running the demo: corpus -> every run of the plan -> reports.
+
+Authors
+ * speechbrain-xling authors 2026
+"""
+
+import json
+import logging
+import time
+from pathlib import Path
+
+from speechbrain_xling.corpora import build_mini_corpus
+from speechbrain_xling.corpora.tts import TRAIN_VOICES
+from speechbrain_xling.demo.options import (
+    RESUMABLE_OPTIONS,
+    UNIT_LABELS,
+    UNIT_NAMES,
+    parse_args,
+    plan_runs,
+    run_command,
+    run_note,
+)
+from speechbrain_xling.demo.systems import train_systems
+from speechbrain_xling.demo.units import prepare_units
+from speechbrain_xling.eval.report import CHART_FILE, item_counts, write_seed_report
+from speechbrain_xling.eval.run import evaluate_systems
+from speechbrain_xling.saved_settings import record_or_check_settings
+
+SETTINGS_FILE = "demo_settings.json"
+
+
+def check_run_settings(run_folder, args):
+    """Records the options a run folder is made with; refuses to mix others in.
+
+    Every step of the demo resumes from what its folder holds, so a re-run
+    with, e.g., another ``--step-scale`` into the same folder would silently
+    reuse old units or models. The first run writes its options to
+    ``demo_settings.json``; a later run with other values stops with an error
+    naming them (``--seeds``, ``--workers`` and other options that change no
+    result may differ).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> def run(*argv):
+    ...     return plan_runs(parse_args(["--units", "kmeans", *argv]))[0]
+    >>> check_run_settings(folder, run("--step-scale", "2"))
+    >>> check_run_settings(folder, run("--step-scale", "2", "--seeds", "1"))
+    >>> check_run_settings(folder, run("--step-scale", "3"))
+    Traceback (most recent call last):
+     ...
+    speechbrain_xling.saved_settings.SettingsMismatch: ... with --step-scale 2.0 (now 3.0); ...
+    """
+
+    settings = {name: value for name, value in vars(args).items() if name not in RESUMABLE_OPTIONS}
+    record_or_check_settings(
+        Path(run_folder) / SETTINGS_FILE,
+        settings,
+        run_folder,
+        f"use another --output-folder or delete {run_folder} (its units and models "
+        "depend on these options)",
+        label=lambda name: "--" + name.replace("_", "-"),
+    )
+
+
+def run_one(run, corpus):
+    """One unit type: units -> five systems per seed -> evaluation -> report.
+
+    Arguments
+    ---------
+    run : argparse.Namespace
+        One entry of :func:`plan_runs` (``run.units`` is one unit type).
+    corpus : MiniCorpusPaths
+        The corpus of :func:`speechbrain_xling.corpora.build_mini_corpus`.
+
+    Returns
+    -------
+    Path
+        The run folder, ``<output folder>/<units>/``, with ``report.md``
+        (table and plain reading), ``report.csv``, ``report.json``,
+        ``crosslingual.png`` and ``seed_*/``.
+    """
+    run_folder = Path(run.output_folder) / run.units
+    check_run_settings(run_folder, run)
+    print(f"[{UNIT_LABELS[run.units]}] {run_command(run)}", flush=True)
+    benchmark_root = Path(corpus.benchmark_root)
+    benchmarks = {
+        "cloze": benchmark_root / "cloze" / "cloze.csv",
+        "zerospeech": {lang: benchmark_root / f"zerospeech_{lang}" for lang in ("en", "fr")},
+        "alignment": benchmark_root / "alignment" / "alignment.csv",
+    }
+    print(f"[units] {run.units}", flush=True)
+    train_store, valid_store, num_units, unit_kwargs = prepare_units(
+        run.units, corpus, run_folder / "units", run
+    )
+    reports, counts = [], {}
+    for seed in run.seeds:
+        seed_folder = run_folder / f"seed_{seed}"
+        systems = train_systems(train_store, valid_store, num_units, seed_folder, seed, run)
+        print(f"[evaluate] seed {seed}", flush=True)
+        results = evaluate_systems(
+            systems,
+            benchmarks,
+            seed_folder / "eval",
+            progress=not run.no_progress,
+            max_tokens_per_batch=run.eval_tokens_per_batch,
+            **unit_kwargs,
+        )
+        counts = item_counts(results)
+        with open(seed_folder / "eval" / "report.json", encoding="utf-8") as handle:
+            reports.append(json.load(handle)["rows"])
+    write_seed_report(
+        reports,
+        run_folder,
+        run_note(run),
+        num_items=counts,
+        chart_title=f"{UNIT_LABELS[run.units]} ({UNIT_NAMES[run.units]})",
+    )
+    return run_folder
+
+
+def run_demo(args):
+    """Corpus -> every run of the plan -> the reports, printed at the end.
+
+    Arguments
+    ---------
+    args : argparse.Namespace
+        From :func:`parse_args`; the runs are :func:`plan_runs` of it.
+
+    Returns
+    -------
+    list of Path
+        One run folder per unit type, in the order of ``--units``.
+    """
+    started = time.time()
+    runs = plan_runs(args)
+    for run in runs:  # before any work: a clash stops the demo at once
+        check_run_settings(Path(run.output_folder) / run.units, run)
+    print("[corpus] bilingual stories + espeak-ng (cached)", flush=True)
+    corpus = build_mini_corpus(
+        Path(args.output_folder) / "corpus",
+        num_train_stories=args.train_stories,
+        num_valid_stories=args.valid_stories,
+        num_bench_items=args.bench_items,
+        num_alignment_pairs=args.alignment_pairs,
+        num_workers=args.workers,
+        voices=TRAIN_VOICES[: args.train_voices],
+        progress=not args.no_progress,
+    )
+    folders, times = [], [f"corpus {time.time() - started:.0f} s"]
+    for run in runs:
+        run_started = time.time()
+        folders.append(run_one(run, corpus))
+        times.append(f"{UNIT_LABELS[run.units]} {time.time() - run_started:.0f} s")
+    for run, folder in zip(runs, folders):
+        title = f"{UNIT_LABELS[run.units]} ({UNIT_NAMES[run.units]}): {folder}"
+        print(f"\n{'=' * 30} {title} {'=' * 30}")
+        print((folder / "report.md").read_text(encoding="utf-8"))
+        print(
+            f"Chart: {folder / CHART_FILE}; alignment plots: {folder}/seed_*/eval/alignment.png",
+            flush=True,
+        )
+    print(f"\n[done] {time.time() - started:.0f} s in all ({'; '.join(times)})", flush=True)
+    return folders
+
+
+def main(argv=None):
+    """Entry point of ``python -m speechbrain_xling.demo``."""
+    logging.basicConfig(level=logging.WARNING)
+    run_demo(parse_args(argv))

@@ -1,0 +1,96 @@
+"""The demo's units: unit stores of the corpus and the benchmarks' tokeniser.
+
+``kmeans`` (textless: k-means fitted on the training audio, optionally
+merged by BPE) or ``phones`` (the topline: the phones espeak-ng synthesised).
+
+Authors
+ * speechbrain-xling authors 2026
+"""
+
+from speechbrain_xling.data.unit_store import UnitStore, is_finished_store
+
+
+def prepare_units(unit_type, corpus, folder, args):
+    """Unit stores of the train/valid manifests and the benchmark ``units_of``.
+
+    Returns ``(train_store, valid_store, num_units, evaluation_kwargs)``.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    stores = {split: folder / f"{split}_store" for split in ("train", "valid")}
+    manifests = {"train": corpus.train_manifest, "valid": corpus.valid_manifest}
+    if unit_type == "phones":
+        from speechbrain_xling.tokenizers.phones import (
+            PhoneInventory,
+            phone_store_from_manifest,
+        )
+
+        inventory_path = folder / "phones.json"
+        if not inventory_path.exists():
+            PhoneInventory.from_manifest(corpus.train_manifest).save(inventory_path)
+        inventory = PhoneInventory.load(inventory_path)
+        for split, store in stores.items():
+            if not is_finished_store(store):
+                phone_store_from_manifest(manifests[split], store, inventory)
+        return (
+            stores["train"],
+            stores["valid"],
+            inventory.num_units,
+            {"units_of": inventory.units_of},
+        )
+    from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
+    from speechbrain_xling.tokenizers.pipeline import tokenize_manifest
+
+    tokenizer = KMeansTokenizer.fit_or_load(
+        folder / "kmeans.npz",
+        corpus.train_manifest,
+        num_units=args.kmeans_units,
+        sample_hours=args.kmeans_sample_hours,
+        features=args.kmeans_features,
+        deltas=args.kmeans_deltas,
+        frame_rate=args.kmeans_frame_rate,
+        dedup=True,
+    )
+    for split, store in stores.items():
+        if not is_finished_store(store):
+            tokenize_manifest(manifests[split], tokenizer, store, progress=not args.no_progress)
+    if args.unit_bpe:
+        tokenizer, stores = bpe_units(tokenizer, stores, folder, args.unit_bpe, args.no_progress)
+    return (
+        stores["train"],
+        stores["valid"],
+        tokenizer.num_units,
+        {
+            "tokenizer": tokenizer,
+            "unit_cache_folder": folder / "benchmark_units",
+        },
+    )
+
+
+def bpe_units(tokenizer, stores, folder, vocab_size, no_progress=False):
+    """BPE over the units of ``stores`` (learnt on the train store, cached).
+
+    Returns the :class:`UnitBPETokenizer` (for the benchmarks) and the BPE
+    stores, ``{split: folder}``.
+    """
+    from speechbrain_xling.tokenizers.unit_bpe import UnitBPETokenizer, bpe_unit_store
+
+    model_path = folder / f"unit_bpe_{vocab_size}.model"
+    if model_path.exists():
+        bpe = UnitBPETokenizer.load(model_path, tokenizer)
+    else:
+        train = UnitStore(stores["train"])
+        bpe = UnitBPETokenizer.fit(
+            tokenizer, (train.units(row) for row in range(len(train))), vocab_size
+        )
+        bpe.save(model_path)
+    bpe_stores = {}
+    for split, store in stores.items():
+        bpe_stores[split] = folder / f"{split}_bpe{vocab_size}_store"
+        converted = bpe_unit_store(store, bpe, bpe_stores[split], progress=not no_progress)
+        units = UnitStore(store).total_units
+        print(
+            f"[units] BPE {vocab_size}: {split} {units} units -> {converted.total_units} "
+            f"tokens ({units / converted.total_units:.2f}x shorter)",
+            flush=True,
+        )
+    return bpe, bpe_stores
