@@ -24,7 +24,7 @@ UNIT_TYPES = ("kmeans", "phones")
 
 # Each unit type's defaults of the options not given on the command line: the
 # textless run as measured in the README, and the README's phone topline
-# (both together: an estimated 18-29 min on 2 idle CPU cores, corpus included).
+# (both together: 13.8 min measured on 2 idle CPU cores, corpus included).
 UNIT_DEFAULTS = {
     "kmeans": {"seeds": [0], "step_scale": 3.0, "tokens_per_step": 8192, "batch_size": 16},
     "phones": {"seeds": [0, 1, 2], "step_scale": 2.0, "tokens_per_step": 4096, "batch_size": 8},
