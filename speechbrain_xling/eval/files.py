@@ -2,7 +2,7 @@
 
 Reading: CSV manifests are checked for their columns and their audio files,
 and every error names the file and the line. Writing: outputs appear whole
-or not at all (:func:`speechbrain_xling.corpora.files.atomic_path`).
+or not at all (:func:`speechbrain_xling.atomic.atomic_path`).
 
 Authors
  * speechbrain-xling authors 2026
