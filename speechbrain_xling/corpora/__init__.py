@@ -6,7 +6,8 @@ modules, one job each::
 
     mini_corpus.py            assembles the output folder: manifests, benchmarks
     lexicon.py                EN-FR word tables (topics, genders, colours)
-    stories.py                deterministic five-sentence story generator
+    templates.py              sentence templates: 13 events, reactions, fillers
+    stories.py                deterministic compositional story generator (4-8 sentences)
     tts.py                    espeak-ng synthesis, cached by content
     benchmark_audio.py        benchmark voice, cached speech, placed WAV files
     cloze_benchmark.py        spoken StoryCloze / TopicCloze (cloze.csv)

@@ -72,8 +72,9 @@ def build_alignment(folder, speaker, num_pairs=200, seed=0):
     >>> from speechbrain_xling.corpora.files import read_csv
     >>> folder = Path(tempfile.mkdtemp()) / "alignment"
     >>> speaker = BenchmarkSpeaker(folder.parent / "audio", progress=False)
-    >>> read_csv(build_alignment(folder, speaker, num_pairs=1))[0]["fr_text"]
-    'Un chauffeur et une policière sont amis en ville.'
+    >>> row, = read_csv(build_alignment(folder, speaker, num_pairs=1))
+    >>> row["fr_text"] == generate_stories(1, "benchmark")[0].sentences["fr"][0]
+    True
     """
     folder = Path(folder)
     pairs = alignment_pairs(num_pairs, seed)

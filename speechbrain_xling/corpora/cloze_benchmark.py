@@ -1,33 +1,54 @@
-"""Spoken StoryCloze (sSC) and TopicCloze (sTC) in four language conditions.
+"""Spoken StoryCloze (sSC) and TopicCloze (sTC) in role-swapped pairs.
 
 Layout::
 
-    <folder>/cloze.csv      one row per item and condition
+    <folder>/cloze.csv      one row per item, condition and control
     <folder>/wavs/*.wav     prompts, endings and distractors (+ .json sidecars)
 
 ``cloze.csv`` has the columns :data:`CLOZE_COLUMNS` (those that
 :mod:`speechbrain_xling.eval.cloze` reads), with WAV paths relative to its
-folder; a rebuild deletes the WAVs that it no longer lists. Items come from
-``benchmark``-split stories (see :mod:`speechbrain_xling.corpora.stories`),
-which never occur in training. For each story there is one ``ssc`` and one
-``stc`` item, each in the four conditions :data:`CONDITIONS` (prompt language
--> ending language): ``item_id`` (``ssc-0007``) is shared by the conditions
-of an item, which are translations of each other; a row is identified by
-``(item_id, prompt_lang, ending_lang)``. ``prompt_wav`` is the first four
-sentences in ``prompt_lang`` joined by :data:`PROMPT_GAP_SECONDS` of silence;
-``correct_wav`` is the true fifth sentence and ``wrong_wav`` the distractor,
-both in ``ending_lang``:
+folder; a rebuild deletes the WAVs that it no longer lists.
 
-* ``ssc``: the story's incompatible ending, i.e. the ending of another
-  plot with the story's own characters and object (``Story.wrong_ending``);
-* ``stc``: the true ending of a benchmark story of another topic, with the
-  same plot when one exists (so that only the topic differs).
+Items come from ``benchmark`` stories
+(:mod:`speechbrain_xling.corpora.stories`): held-out entities *and* held-out
+structures (event, position, paraphrase), the event at least two sentences
+before the ending, no consequence told. They come in **role-swapped pairs**
+of two stories A and B: item A asks for A's ending against B's, item B for
+B's ending against A's, so every ending is once correct and once wrong and a
+model that ignores the prompt scores exactly 50%. The tasks differ in how
+the two stories of a pair relate:
+
+* ``ssc``: same cast, tense and topic, two different events of the same
+  valence (so a reaction sentence does not tell them apart);
+* ``stc``: two topics, two different events (the paper's distractor: the
+  ending of a story of another topic);
+* ``stc_same_event``: two topics, the same event (only the topic tells the
+  endings apart).
+
+TopicCloze endings always name someone or something of their story's cast,
+so that they carry its topic.
+
+Each item is written in the four language conditions :data:`CONDITIONS`
+(prompt language -> ending language; translations of each other) and with
+three prompts, the ``control`` column (:data:`CONTROLS`):
+
+* ``full``: every sentence before the ending, joined by
+  :data:`PROMPT_GAP_SECONDS` of silence;
+* ``last_sentence``: only the sentence right before the ending;
+* ``no_cue``: the full prompt with the event replaced by an unused neutral
+  sentence (:func:`~speechbrain_xling.corpora.stories.cue_neutralised_parts`).
+
+A model that understands the story scores well on ``full`` and near 50% on
+both controls; one that decides from the last sentence keeps its score on
+``last_sentence``. ``item_id`` (``ssc-0007``) is shared by the conditions
+and controls of an item; items ``2k`` and ``2k + 1`` form a pair.
 
 Authors
  * speechbrain-xling authors 2026
 """
 
 import json
+import random
 from pathlib import Path
 
 import numpy as np
@@ -35,82 +56,138 @@ import numpy as np
 from speechbrain_xling.atomic import atomic_path
 from speechbrain_xling.corpora.benchmark_audio import content_name, place_audio
 from speechbrain_xling.corpora.files import read_wav, remove_unlisted, write_csv, write_wav
-from speechbrain_xling.corpora.stories import stable_index
+from speechbrain_xling.corpora.lexicon import TOPICS
+from speechbrain_xling.corpora.stories import (
+    TENSES,
+    cue_neutralised_parts,
+    draw_cast,
+    make_story,
+    plan_story,
+    render_plan,
+)
+from speechbrain_xling.corpora.templates import EVENTS
 from speechbrain_xling.eval.cloze import COLUMNS as CLOZE_COLUMNS
-from speechbrain_xling.eval.cloze import LANGUAGE_PAIRS
+from speechbrain_xling.eval.cloze import CONTROLS, LANGUAGE_PAIRS
 from speechbrain_xling.eval.cloze import TASKS as CLOZE_TASKS
 
 CONDITIONS = LANGUAGE_PAIRS  # (prompt, ending) languages, as the evaluation reads them
 PROMPT_GAP_SECONDS = 0.25
 
 
-def _topic_distractor(story, stories, seed):
-    """A benchmark story of another topic, of the same plot when possible."""
-    other_topic = [other for other in stories if other.topic != story.topic]
-    same_plot = [other for other in other_topic if other.plot == story.plot]
-    candidates = same_plot or other_topic
-    if not candidates:
-        raise ValueError(
-            "TopicCloze needs benchmark stories of at least two topics; ask for more items"
+def _pair_events(rng, task):
+    """The events of stories A and B of one pair of ``task``."""
+    first = rng.choice(list(EVENTS))
+    if task == "stc_same_event":
+        return first, first
+    others = [name for name in EVENTS if name != first]
+    if task == "ssc":
+        others = [name for name in others if EVENTS[name].valence == EVENTS[first].valence]
+    return first, rng.choice(others)
+
+
+def story_pairs(task, num_pairs, seed=0):
+    """The role-swapped story pairs of one task (see the module docstring).
+
+    Pairs are dealt round-robin over the topics of story A; pair ``i`` is
+    drawn from its own random generator, so the first pairs do not depend on
+    how many are asked for.
+
+    Example
+    -------
+    >>> first, second = story_pairs("ssc", 1)[0]
+    >>> first.plan.cast == second.plan.cast, first.event != second.event
+    (True, True)
+    >>> first, second = story_pairs("stc_same_event", 1)[0]
+    >>> first.topic != second.topic, first.event == second.event
+    (True, True)
+    """
+    if task not in CLOZE_TASKS:
+        raise ValueError(f"Unknown task {task!r}; expected one of {CLOZE_TASKS}")
+    topic_names = sorted(TOPICS)
+    pairs = []
+    for index in range(num_pairs):
+        rng = random.Random(f"{seed}-{task}-{index}")
+        tense = rng.choice(TENSES)
+        topic = topic_names[index % len(topic_names)]
+        first_cast = draw_cast(rng, topic, "benchmark")
+        if task == "ssc":
+            second_cast = first_cast
+        else:
+            other_topic = rng.choice([name for name in topic_names if name != topic])
+            second_cast = draw_cast(rng, other_topic, "benchmark")
+        events = _pair_events(rng, task)
+        pairs.append(
+            tuple(
+                make_story(
+                    f"{task}-{2 * index + side:04d}",
+                    plan_story(rng, "benchmark", cast, event, tense, task != "ssc"),
+                )
+                for side, (cast, event) in enumerate(zip((first_cast, second_cast), events))
+            )
         )
-    return candidates[stable_index(f"{seed}-stc-{story.story_id}", len(candidates))]
+    return pairs
 
 
-def cloze_items(stories, seed=0):
-    """Cloze items (without audio) for every story, task and condition.
+def _prompts(story):
+    """``{control: {lang: prompt sentences}}`` of one story."""
+    no_cue = render_plan(story.plan, cue_neutralised_parts(story.plan))
+    return {
+        "full": {lang: sentences[:-1] for lang, sentences in story.sentences.items()},
+        "last_sentence": {lang: sentences[-2:-1] for lang, sentences in story.sentences.items()},
+        "no_cue": {lang: sentences[:-1] for lang, sentences in no_cue.items()},
+    }
+
+
+def cloze_items(num_items, seed=0):
+    """Cloze items (without audio) for every task, condition and control.
 
     Arguments
     ---------
-    stories : list of Story
-        Benchmark stories.
+    num_items : int
+        Items per task, condition and control, rounded up to an even number
+        (items come in pairs).
     seed : int
-        Seed of the choice of TopicCloze distractor stories.
+        Seed of the stories.
 
     Returns
     -------
     list of dict
         Rows with the text columns of :data:`CLOZE_COLUMNS` and
-        ``prompt_sentences`` (the four prompt sentences).
+        ``prompt_sentences`` (the prompt's sentences).
 
     Example
     -------
-    >>> from speechbrain_xling.corpora.stories import generate_stories
-    >>> stories = generate_stories(16, split="benchmark")
-    >>> items = cloze_items(stories)
-    >>> len(items) == 16 * len(CLOZE_TASKS) * len(CONDITIONS)
+    >>> items = cloze_items(2)
+    >>> len(items) == 2 * len(CLOZE_TASKS) * len(CONDITIONS) * len(CONTROLS)
     True
-    >>> item = items[0]
-    >>> item["item_id"], item["task"], item["prompt_lang"], item["ending_lang"]
-    ('ssc-0000', 'ssc', 'en', 'en')
+    >>> first, second = [item for item in items
+    ...                  if (item["task"], item["prompt_lang"], item["ending_lang"],
+    ...                      item["control"]) == ("ssc", "en", "fr", "full")]
+    >>> first["correct_text"] == second["wrong_text"], first["item_id"]
+    (True, 'ssc-0000')
     """
-    distractors = {
-        "ssc": {story.story_id: story.wrong_ending for story in stories},
-        "stc": {
-            story.story_id: {
-                lang: sentences[-1]
-                for lang, sentences in _topic_distractor(story, stories, seed).sentences.items()
-            }
-            for story in stories
-        },
-    }
     items = []
     for task in CLOZE_TASKS:
-        for prompt_lang, ending_lang in CONDITIONS:
-            for index, story in enumerate(stories):
-                prompt = story.sentences[prompt_lang][:-1]
-                items.append(
-                    {
-                        "item_id": f"{task}-{index:04d}",
-                        "task": task,
-                        "prompt_lang": prompt_lang,
-                        "ending_lang": ending_lang,
-                        "topic": story.topic,
-                        "prompt_sentences": prompt,
-                        "prompt_text": " ".join(prompt),
-                        "correct_text": story.sentences[ending_lang][-1],
-                        "wrong_text": distractors[task][story.story_id][ending_lang],
-                    }
-                )
+        for pair in story_pairs(task, -(-num_items // 2), seed):
+            for story, other in (pair, pair[::-1]):
+                prompts = _prompts(story)
+                for prompt_lang, ending_lang in CONDITIONS:
+                    for control in CONTROLS:
+                        sentences = prompts[control][prompt_lang]
+                        items.append(
+                            {
+                                "item_id": story.story_id,
+                                "task": task,
+                                "prompt_lang": prompt_lang,
+                                "ending_lang": ending_lang,
+                                "topic": story.topic,
+                                "prompt_sentences": sentences,
+                                "prompt_text": " ".join(sentences),
+                                "correct_text": story.sentences[ending_lang][-1],
+                                "wrong_text": other.sentences[ending_lang][-1],
+                                "control": control,
+                            }
+                        )
     return items
 
 
@@ -135,19 +212,19 @@ def _concatenate(utterances, output_path, gap_seconds):
         tmp_path.write_text(json.dumps(sidecar, ensure_ascii=False), encoding="utf-8")
 
 
-def build_cloze(folder, stories, speaker, seed=0):
+def build_cloze(folder, num_items, speaker, seed=0):
     """Builds ``folder/cloze.csv`` and its WAVs (see the module docstring).
 
     Arguments
     ---------
     folder : str or Path
         Output folder.
-    stories : list of Story
-        Benchmark stories, of at least two topics.
+    num_items : int
+        Items per task, condition and control (rounded up to even).
     speaker : BenchmarkSpeaker
         Speaks the sentences (voice, audio cache, espeak-ng workers).
     seed : int
-        Seed of the choice of TopicCloze distractor stories.
+        Seed of the stories.
 
     Returns
     -------
@@ -158,17 +235,15 @@ def build_cloze(folder, stories, speaker, seed=0):
     -------
     >>> import tempfile
     >>> from speechbrain_xling.corpora.benchmark_audio import BenchmarkSpeaker
-    >>> from speechbrain_xling.corpora.stories import generate_stories
-    >>> stories = generate_stories(2, "benchmark")
     >>> root = Path(tempfile.mkdtemp())
     >>> speaker = BenchmarkSpeaker(root / "audio", progress=False)
-    >>> csv_path = build_cloze(root / "cloze", stories, speaker)
+    >>> csv_path = build_cloze(root / "cloze", 2, speaker)
     >>> (root / "cloze" / "wavs").is_dir(), csv_path.name
     (True, 'cloze.csv')
     """
     folder = Path(folder)
     wav_folder = folder / "wavs"
-    items = cloze_items(stories, seed)
+    items = cloze_items(num_items, seed)
     needed = []
     for item in items:
         needed += [(text, item["prompt_lang"]) for text in item["prompt_sentences"]]

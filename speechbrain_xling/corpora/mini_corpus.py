@@ -60,7 +60,7 @@ from speechbrain_xling.prepare.manifest import write_manifest
 
 logger = logging.getLogger(__name__)
 
-# ~10k utterances (~7 h of speech), about 3 minutes of espeak-ng on 2 cores.
+# ~12k utterances (~7.2 h of speech), about 3 minutes of espeak-ng on 2 cores.
 DEFAULT_NUM_TRAIN_STORIES = 1000
 DEFAULT_NUM_VALID_STORIES = 50
 DEFAULT_NUM_BENCH_ITEMS = 200
@@ -133,8 +133,9 @@ def synthesize_stories(
     ...     generate_stories(1), folder / "train.csv", folder / "audio",
     ...     progress=False,
     ... )
-    >>> len(rows), rows[0]["ID"], rows[5]["ID"]
-    (10, 'train00000_en_0', 'train00000_fr_0')
+    >>> num_sentences = len(generate_stories(1)[0].sentences["en"])
+    >>> rows[0]["ID"], rows[num_sentences]["ID"], len(rows) == 2 * num_sentences
+    ('train00000_en_0', 'train00000_fr_0', True)
     """
     manifest_dir = Path(manifest_path).resolve().parent
     entries = []
@@ -182,9 +183,10 @@ def build_benchmarks(
     speaker : BenchmarkSpeaker
         Speaks all benchmark audio (one voice, the shared audio cache).
     num_items : int
-        Cloze stories (each gives an sSC and an sTC item in 4 conditions),
-        syntactic pairs per language, and the maximum number of lexical
-        pairs per language (fewer when fewer words qualify).
+        Cloze items per task, condition and control (see
+        :mod:`~speechbrain_xling.corpora.cloze_benchmark`), syntactic pairs
+        per language, and the maximum number of lexical pairs per language
+        (fewer when fewer words qualify).
     num_alignment_pairs : int
         Aligned EN-FR sentence pairs.
     seed : int
@@ -210,12 +212,7 @@ def build_benchmarks(
     """
     benchmark_root = Path(benchmark_root)
     paths = {
-        "cloze": build_cloze(
-            benchmark_root / "cloze",
-            generate_stories(num_items, "benchmark", seed),
-            speaker,
-            seed=seed,
-        ),
+        "cloze": build_cloze(benchmark_root / "cloze", num_items, speaker, seed=seed),
         "alignment": build_alignment(
             benchmark_root / "alignment", speaker, num_alignment_pairs, seed=seed
         ),
@@ -256,11 +253,12 @@ def build_mini_corpus(
     output_folder : str or Path
         Output folder (layout in the module docstring).
     num_train_stories : int
-        Training stories (each gives 5 EN + 5 FR utterances).
+        Training stories (each gives 4-8 EN + as many FR utterances).
     num_valid_stories : int
         Validation stories.
     num_bench_items : int
-        Cloze stories, and lexical / syntactic pairs per language.
+        Cloze items per task, condition and control, and lexical /
+        syntactic pairs per language.
     num_alignment_pairs : int
         Aligned EN-FR sentence pairs.
     seed : int
@@ -287,8 +285,9 @@ def build_mini_corpus(
     ...     tempfile.mkdtemp(), num_train_stories=2, num_valid_stories=1,
     ...     num_bench_items=2, num_alignment_pairs=2, progress=False,
     ... )
-    >>> len(read_manifest(paths.train_manifest))
-    20
+    >>> stories = generate_stories(2)
+    >>> len(read_manifest(paths.train_manifest)) == 2 * sum(len(s.sentences["en"]) for s in stories)
+    True
     >>> (paths.benchmark_root / "cloze" / "cloze.csv").exists()
     True
     """

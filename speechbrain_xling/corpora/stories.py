@@ -1,48 +1,49 @@
-"""Deterministic bilingual (EN-FR) five-sentence stories.
+"""Deterministic compositional bilingual (EN-FR) stories of 4 to 8 sentences.
 
-Every story is a sentence-aligned pair of translations with a fixed causal
-shape, in the simple register of TinyStories::
+Every story is a sentence-aligned pair of translations, in one tense
+(present or past), built from the sentence types of
+:mod:`speechbrain_xling.corpora.templates`::
 
-    1 setup        A hen and a pig are friends on the farm.
-    2 event        One day, the hen loses her red bucket.
-    3 reaction     She is very sad.
-    4 consequence  The pig helps her look for the bucket.
-    5 ending       At last, they find the lost bucket.
+    0 setup        A hen lives on the farm with a pig.
+    1 filler       The sun is shining.
+    2 reaction     The hen does not feel good.          (before or after)
+    3 event        One day, the hen loses her red bucket.   <- the decisive cue
+    4 consequence  The pig helps her look for the bucket.    (training only)
+    5 filler       The pig is there too.
+    6 ending       At last, they find the lost bucket.
 
-    1 Une poule et un cochon sont amis à la ferme.
-    2 Un jour, la poule perd son seau rouge.
-    3 Elle est très triste.
-    4 Le cochon l'aide à chercher le seau.
-    5 Enfin, ils retrouvent le seau perdu.
-
-A story is drawn from the eight topics of
-:mod:`speechbrain_xling.corpora.lexicon` (its characters, objects, places and
-colours). Four plots (:data:`PLOTS`: ``lose``, ``break``, ``dirty``,
-``gift``) drive sentences 2-5 and two setups sentence 1; the templates'
-slots (:func:`sentence_slots`) take the French forms that agree with the
-lexicon's genders.
-
-Incompatible endings (for spoken StoryCloze)
-    The ending of each plot presupposes its own event (the *lost* bucket is
-    found, the bucket is *not broken anymore*, it is *clean again*, the
-    character *loves the gift*). A story's ``wrong_ending`` is the ending of
-    another plot rendered with the story's own characters and object: it is on
-    topic and is itself a sentence of the training distribution, but it
-    contradicts the events of sentences 2-4.
+A story's choices are a :class:`StoryPlan`: its :class:`Cast` (topic,
+characters, object, place, colour: :mod:`~speechbrain_xling.corpora.lexicon`),
+tense, event (13 kinds) and, for each sentence, its role, kind and
+paraphrase (:class:`Part`). Its length, the position of the event, whether a
+reaction comes before or after it, whether the consequence is told, and the
+event-free fillers in between are all drawn, so that the sentence right
+before the ending rarely tells how the story ends: the model has to carry
+the event over the sentences in between.
 
 Splits
-    For each topic, the (character, object, place) combinations are shuffled
-    once with a fixed seed (independent of the generation seed) and dealt into
-    ``benchmark`` (10%), ``valid`` (5%) and ``train`` (the rest). A story
-    belongs to the split of its combination, so no benchmark story can occur in
-    training or validation, whatever the seeds.
+    Disjoint in two ways:
+
+    * entities, as before: each topic's (character, object, place)
+      combinations are dealt once with a fixed seed into ``benchmark``
+      (10%), ``valid`` (5%) and ``train``;
+    * structures: an (event, position of the event, paraphrase of the event)
+      combination is *held out* (:func:`is_held_out`) for one position of
+      each (event, paraphrase) among positions 1-5. ``benchmark`` stories
+      use held-out structures only, ``train`` and ``valid`` never, so every
+      benchmark story tells a known event in a known wording at a position
+      where that wording of that event was never heard.
+
+    Benchmark stories also keep at least one sentence between the event and
+    the ending (:data:`MIN_CUE_DISTANCE`) and never tell the consequence,
+    so the event is the only sentence that says how the story must end.
 
 Generation
     ``generate_stories(n, split, seed)`` deals stories round-robin over the
-    topics from a per-topic random permutation of all the stories of the
-    split: the result is deterministic by seed, free of duplicates, balanced
-    over topics, and the first ``n`` stories do not depend on how many are
-    asked for (asking for more extends the list).
+    topics; story ``i`` is drawn from its own random generator (seeded by
+    the seed, split and ``i``), redrawn while it repeats an earlier story, so
+    the result is deterministic by seed, free of duplicates, and the first
+    ``n`` stories do not depend on how many are asked for.
 
 Authors
  * speechbrain-xling authors 2026
@@ -52,112 +53,103 @@ import hashlib
 import itertools
 import random
 import re
-import string
 from dataclasses import dataclass
 from functools import cache
 
 from speechbrain_xling.corpora.lexicon import COLORS, LANGUAGES, TOPICS, check_language
+from speechbrain_xling.corpora.templates import EVENTS, FILLERS, REACTIONS, SETUPS
 
 SPLITS = ("train", "valid", "benchmark")
-NUM_SENTENCES = 5
+TENSES = ("present", "past")
+MIN_SENTENCES, MAX_SENTENCES = 4, 8
+# Event positions (sentence indices) among which each (event, paraphrase)
+# has one held-out position.
+HELD_OUT_POSITIONS = (1, 2, 3, 4, 5)
+# Benchmark stories: sentences from the event to the ending (2: at least one
+# sentence between them).
+MIN_CUE_DISTANCE = 2
+# Shares of stories with a reaction next to the event, and (training and
+# validation only) with the event's consequence told.
+REACTION_SHARE = 0.6
+CONSEQUENCE_SHARE = 0.5
+ROLES = ("setup", "event", "reaction", "consequence", "filler", "ending")
 
 # Shares of each topic's (character, object, place) combinations.
 _SPLIT_SHARES = {"benchmark": 0.10, "valid": 0.05}
 _SPLIT_SHUFFLE_SEED = "speechbrain-xling-stories-split-v1"
-
-# Sentence templates: {language: template}, filled by sentence_slots().
-SETUPS = (
-    {
-        "en": "{a_c} and {a_f} are friends {place}.",
-        "fr": "{un_c} et {un_f} sont {friends} {place}.",
-    },
-    {
-        "en": "{a_c} and {a_f} play {place} every day.",
-        "fr": "{un_c} et {un_f} jouent {place} tous les jours.",
-    },
-)
-
-# Sentences 2-5 of each plot: event, reaction, consequence, ending.
-PLOTS = {
-    "lose": (
-        {
-            "en": "One day, {the_c} loses {his} {color} {o}.",
-            "fr": "Un jour, {le_c} perd {son_o_color}.",
-        },
-        {"en": "{he} is very sad.", "fr": "{il} est très triste."},
-        {
-            "en": "{the_f} helps {him} look for the {o}.",
-            "fr": "{le_f} l'aide à chercher {le_o}.",
-        },
-        {
-            "en": "At last, they find the lost {o}.",
-            "fr": "Enfin, {ils} retrouvent {le_o} {lost}.",
-        },
-    ),
-    "break": (
-        {
-            "en": "One day, {the_c} breaks {his} {color} {o}.",
-            "fr": "Un jour, {le_c} casse {son_o_color}.",
-        },
-        {"en": "{he} starts to cry.", "fr": "{il} se met à pleurer."},
-        {
-            "en": "{the_f} fixes the {o} for {him}.",
-            "fr": "{le_f} répare {le_o} pour {lui}.",
-        },
-        {
-            "en": "Now the {o} is not broken anymore.",
-            "fr": "Maintenant, {le_o} n'est plus {broken}.",
-        },
-    ),
-    "dirty": (
-        {
-            "en": "One day, {the_c} drops {his} {color} {o} in the mud.",
-            "fr": "Un jour, {le_c} fait tomber {son_o_color} dans la boue.",
-        },
-        {"en": "The {o} is very dirty.", "fr": "{le_o} est très sale."},
-        {
-            "en": "{the_f} helps {him} wash the {o}.",
-            "fr": "{le_f} l'aide à laver {le_o}.",
-        },
-        {
-            "en": "Now the {o} is clean again.",
-            "fr": "Maintenant, {le_o} est de nouveau propre.",
-        },
-    ),
-    "gift": (
-        {
-            "en": "One day, {the_f} gives {the_c} a {color} {o}.",
-            "fr": "Un jour, {le_f} donne {un_o_color} {au_c}.",
-        },
-        {"en": "{the_c} is very surprised.", "fr": "{le_c} est très {surprised}."},
-        {"en": "{he} says thank you to {the_f}.", "fr": "{il} dit merci {au_f}."},
-        {
-            "en": "{the_c} loves the gift from {the_f}.",
-            "fr": "{le_c} adore le cadeau {du_f}.",
-        },
-    ),
-}
+_TENSE_CHOICE = re.compile(r"\[([^\[\]|]*)\|([^\[\]|]*)\]")
+_MAX_REDRAWS = 1000
 
 
 @dataclass(frozen=True)
-class StoryKey:
-    """The choices that define one story (indices into the topic lexicon).
+class Cast:
+    """Who and what a story is about (indices into its topic's word tables).
 
     Example
     -------
-    >>> key = StoryKey("farm", "lose", 0, 0, 1, 0, 0, 0)
-    >>> render_sentences(key)["en"][1]
-    'One day, the hen loses her red bucket.'
+    >>> cast = Cast("farm", character=0, friend=1, object=0, place=0, color=0)
+    >>> render(EVENTS["lose"].event[0], "en", cast, "past")
+    'One day, the hen lost her red bucket.'
     """
 
     topic: str
-    plot: str
-    setup: int
     character: int
     friend: int
     object: int
     place: int
     color: int
+
+
+@dataclass(frozen=True)
+class Part:
+    """One sentence of a plan: its role, kind and paraphrase.
+
+    ``kind`` is the event's name for ``event``, ``consequence`` and
+    ``ending``, the valence for ``reaction``, ``neutral`` or
+    ``descriptive`` for ``filler`` and ``setup`` for ``setup``.
+
+    Example
+    -------
+    >>> template(Part("filler", "neutral", 0))["fr"]
+    'Le soleil [brille|brillait].'
+    """
+
+    role: str
+    kind: str
+    paraphrase: int
+
+
+@dataclass(frozen=True)
+class StoryPlan:
+    """Every choice of one story; :func:`render_plan` writes it out.
+
+    Example
+    -------
+    >>> plan = plan_story(random.Random(0), "train", Cast("sea", 0, 1, 2, 0, 3),
+    ...                   "break", "present")
+    >>> plan.parts[0].role, plan.parts[-1].role, plan.parts[plan.event_index].kind
+    ('setup', 'ending', 'break')
+    """
+
+    cast: Cast
+    tense: str
+    event: str
+    parts: tuple
+
+    @property
+    def event_index(self):
+        """Index of the (single) event sentence."""
+        return next(i for i, part in enumerate(self.parts) if part.role == "event")
+
+    @property
+    def event_paraphrase(self):
+        """Paraphrase index of the event sentence."""
+        return self.parts[self.event_index].paraphrase
+
+    @property
+    def cue_distance(self):
+        """Sentences from the event to the ending (1: the event is right before it)."""
+        return len(self.parts) - 1 - self.event_index
 
 
 @dataclass(frozen=True)
@@ -168,60 +160,72 @@ class Story:
     ---------
     story_id : str
         Unique id, ``{split}{index:05d}`` (e.g. ``train00042``).
-    key : StoryKey
+    plan : StoryPlan
         The choices the story was rendered from.
     sentences : dict
-        ``{"en": (5 sentences), "fr": (5 sentences)}``, translations of each
-        other sentence by sentence.
-    wrong_ending : dict
-        ``{"en": str, "fr": str}``: an incompatible fifth sentence, the ending
-        of another plot with the same characters and object.
+        ``{"en": sentences, "fr": sentences}``, translations of each other
+        sentence by sentence.
 
     Example
     -------
     >>> story = generate_stories(1, seed=0)[0]
-    >>> len(story.sentences["en"]) == len(story.sentences["fr"]) == 5
-    True
-    >>> story.wrong_ending["en"] != story.sentences["en"][4]
+    >>> len(story.sentences["en"]) == len(story.sentences["fr"]) == len(story.plan.parts)
     True
     """
 
     story_id: str
-    key: StoryKey
+    plan: StoryPlan
     sentences: dict
-    wrong_ending: dict
 
     @property
     def topic(self):
         """The story's topic name."""
-        return self.key.topic
+        return self.plan.cast.topic
 
     @property
-    def plot(self):
-        """The story's plot name."""
-        return self.key.plot
+    def event(self):
+        """The name of the story's event."""
+        return self.plan.event
 
 
-def _capitalize(sentence):
-    return sentence[0].upper() + sentence[1:]
-
-
-def sentence_slots(lang, key):
-    """Words that fill the sentence templates of ``key`` in language ``lang``.
+def template(part):
+    """The ``{"en", "fr"}`` template of one :class:`Part`.
 
     Example
     -------
-    >>> key = StoryKey("farm", "lose", 0, 0, 1, 0, 0, 2)
-    >>> sentence_slots("fr", key)["son_o_color"]
-    'son seau vert'
+    >>> template(Part("ending", "hungry", 0))["en"]
+    'After the meal, {the_c} [is|was] not hungry anymore.'
+    """
+    if part.role == "setup":
+        options = SETUPS
+    elif part.role == "reaction":
+        options = REACTIONS[part.kind]
+    elif part.role == "filler":
+        options = FILLERS[part.kind]
+    elif part.role in ("event", "consequence", "ending"):
+        options = getattr(EVENTS[part.kind], part.role)
+    else:
+        raise ValueError(f"Unknown sentence role {part.role!r}; expected one of {ROLES}")
+    return options[part.paraphrase]
+
+
+def cast_slots(lang, cast):
+    """Words that fill the ``{slot}`` markup of the templates for ``cast``.
+
+    Example
+    -------
+    >>> cast = Cast("farm", character=0, friend=1, object=2, place=0, color=2)
+    >>> slots = cast_slots("fr", cast)
+    >>> slots["son_o_color"], slots["e_c"], slots["e_o"], slots["du_c"]
+    ('sa cloche verte', 'e', 'e', 'de la poule')
     """
     check_language(lang)
-    topic = TOPICS[key.topic]
-    character = topic.characters[key.character]
-    friend = topic.characters[key.friend]
-    thing = topic.objects[key.object]
-    place = topic.places[key.place]
-    color = COLORS[key.color]
+    topic = TOPICS[cast.topic]
+    character = topic.characters[cast.character]
+    friend = topic.characters[cast.friend]
+    thing = topic.objects[cast.object]
+    place = topic.places[cast.place]
+    color = COLORS[cast.color]
     if lang == "en":
         feminine = character.gender == "f"
         return {
@@ -232,12 +236,14 @@ def sentence_slots(lang, key):
             "he": "she" if feminine else "he",
             "him": "her" if feminine else "him",
             "his": "her" if feminine else "his",
+            "his_f": "her" if friend.gender == "f" else "his",
             "o": thing.en,
             "color": color.en,
             "place": place.en,
         }
     both_feminine = character.gender == friend.gender == "f"
     color_fr = color.fr_form(thing.gender)
+    object_feminine = thing.gender == "f"
     return {
         "un_c": character.fr_indefinite,
         "un_f": friend.fr_indefinite,
@@ -245,66 +251,230 @@ def sentence_slots(lang, key):
         "le_f": friend.fr_definite,
         "au_c": character.fr_to_definite,
         "au_f": friend.fr_to_definite,
+        "du_c": character.fr_of_definite,
         "du_f": friend.fr_of_definite,
         "il": "elle" if character.gender == "f" else "il",
         "lui": "elle" if character.gender == "f" else "lui",
+        "le_pron": "la" if character.gender == "f" else "le",
+        "il_o": "elle" if object_feminine else "il",
         "ils": "elles" if both_feminine else "ils",
         "friends": "amies" if both_feminine else "amis",
-        "surprised": "surprise" if character.gender == "f" else "surpris",
+        "e_c": "e" if character.gender == "f" else "",
+        "e_f": "e" if friend.gender == "f" else "",
+        "e_o": "e" if object_feminine else "",
+        "es_cf": "es" if both_feminine else "",
+        "courageux": "courageuse" if character.gender == "f" else "courageux",
+        "neuf": "neuve" if object_feminine else "neuf",
+        "sec": "sèche" if object_feminine else "sec",
         "le_o": thing.fr_definite,
+        "le_o_color": f"{thing.fr_definite} {color_fr}",
+        "son_o": thing.fr_possessive,
         "son_o_color": f"{thing.fr_possessive} {color_fr}",
         "un_o_color": f"{thing.fr_indefinite} {color_fr}",
-        "lost": "perdu" if thing.gender == "m" else "perdue",
-        "broken": "cassé" if thing.gender == "m" else "cassée",
         "place": place.fr,
     }
 
 
-def render_template(template, slots):
-    """Fills a sentence template and capitalises its first letter.
-
-    Example
-    -------
-    >>> render_template("{le_c} dort.", {"le_c": "l'ours"})
-    "L'ours dort."
-    """
-    return _capitalize(template.format(**slots))
-
-
-def render_sentences(key, plot_of_ending=None):
-    """Renders the five sentences of a story in both languages.
+def render(sentence_template, lang, cast, tense):
+    """Writes one template out: tense, slots, first letter capitalised.
 
     Arguments
     ---------
-    key : StoryKey
-        The story's choices.
-    plot_of_ending : str, optional
-        Render the fifth sentence from this plot instead of ``key.plot``
-        (used for incompatible endings).
+    sentence_template : dict
+        ``{"en": str, "fr": str}`` (markup: see
+        :mod:`~speechbrain_xling.corpora.templates`).
+    lang : str
+        ``en`` or ``fr``.
+    cast : Cast
+        Fills the slots.
+    tense : str
+        ``present`` or ``past``.
+
+    Example
+    -------
+    >>> cast = Cast("forest", character=1, friend=3, object=0, place=0, color=0)
+    >>> render(EVENTS["hurt"].event[0], "fr", cast, "past")
+    "Un jour, la chouette est tombée et s'est blessée au genou."
+    >>> render(EVENTS["hurt"].event[1], "fr", cast, "past")
+    "La chouette s'est cogné la tête."
+    """
+    if tense not in TENSES:
+        raise ValueError(f"Unknown tense {tense!r}; expected one of {TENSES}")
+    choice = 1 if tense == "present" else 2
+    text = _TENSE_CHOICE.sub(lambda match: match.group(choice), sentence_template[lang])
+    return fill_slots(text, cast_slots(lang, cast))
+
+
+def fill_slots(text, slots):
+    """Fills the ``{slot}`` markup of one text and capitalises its first letter.
+
+    Example
+    -------
+    >>> fill_slots("{le_c} dort.", {"le_c": "l'ours"})
+    "L'ours dort."
+    """
+    text = text.format(**slots)
+    return text[0].upper() + text[1:]
+
+
+def render_plan(plan, parts=None):
+    """The sentences of a plan (or of other ``parts`` in its cast and tense).
 
     Returns
     -------
     dict
-        ``{lang: tuple of 5 sentences}``.
+        ``{lang: tuple of sentences}``.
 
     Example
     -------
-    >>> key = StoryKey("forest", "gift", 0, 1, 3, 2, 0, 5)
-    >>> for sentence in render_sentences(key)["fr"]:
+    >>> cast = Cast("farm", character=1, friend=0, object=0, place=1, color=5)
+    >>> parts = (Part("setup", "setup", 0), Part("event", "break", 0),
+    ...          Part("filler", "neutral", 1), Part("ending", "break", 0))
+    >>> for sentence in render_plan(StoryPlan(cast, "past", "break", parts))["fr"]:
     ...     print(sentence)
-    Une chouette et un ours sont amis dans la forêt.
-    Un jour, l'ours donne une pomme de pin blanche à la chouette.
-    La chouette est très surprise.
-    Elle dit merci à l'ours.
-    La chouette adore le cadeau de l'ours.
+    Un cochon et une poule étaient amis dans la grange.
+    Un jour, le cochon a cassé son seau blanc.
+    C'était une journée calme.
+    Maintenant, le seau n'était plus cassé.
     """
-    templates = (SETUPS[key.setup],) + PLOTS[key.plot][:-1]
-    templates += (PLOTS[plot_of_ending or key.plot][-1],)
-    sentences = {}
-    for lang in LANGUAGES:
-        slots = sentence_slots(lang, key)
-        sentences[lang] = tuple(render_template(t[lang], slots) for t in templates)
-    return sentences
+    parts = plan.parts if parts is None else parts
+    return {
+        lang: tuple(render(template(part), lang, plan.cast, plan.tense) for part in parts)
+        for lang in LANGUAGES
+    }
+
+
+def is_held_out(event, position, paraphrase):
+    """Whether an (event, position, paraphrase) structure is benchmark-only.
+
+    Each (event, paraphrase) has exactly one held-out position among
+    :data:`HELD_OUT_POSITIONS`, a different one for each paraphrase of an
+    event, so every wording of every event is heard in training at the
+    other positions.
+
+    Example
+    -------
+    >>> [p for p in range(1, 7) if is_held_out("lose", p, 0)]
+    [1]
+    >>> [p for p in range(1, 7) if is_held_out("lose", p, 1)]
+    [5]
+    """
+    if position not in HELD_OUT_POSITIONS:
+        return False
+    shift = list(EVENTS).index(event) + paraphrase
+    return (position - HELD_OUT_POSITIONS[0] + shift) % len(HELD_OUT_POSITIONS) == 0
+
+
+def plan_story(rng, split, cast, event, tense, cast_in_ending=False):
+    """Draws the sentence structure of one story (see the module docstring).
+
+    Arguments
+    ---------
+    rng : random.Random
+        Source of every draw.
+    split : str
+        ``benchmark`` draws held-out structures with the event at least
+        :data:`MIN_CUE_DISTANCE` sentences before the ending and no
+        consequence; ``train`` and ``valid`` draw the other structures.
+    cast : Cast
+        The story's cast.
+    event : str
+        A key of :data:`~speechbrain_xling.corpora.templates.EVENTS`.
+    tense : str
+        ``present`` or ``past``.
+    cast_in_ending : bool
+        Draw the ending among the paraphrases that name someone or
+        something of the cast (TopicCloze: the ending must carry the topic).
+
+    Returns
+    -------
+    StoryPlan
+
+    Example
+    -------
+    >>> plan = plan_story(random.Random(1), "benchmark", Cast("sea", 0, 1, 2, 0, 3),
+    ...                   "lose", "past")
+    >>> is_held_out("lose", plan.event_index, plan.event_paraphrase)
+    True
+    >>> plan.cue_distance >= MIN_CUE_DISTANCE
+    True
+    """
+    if split not in SPLITS:
+        raise ValueError(f"Unknown split {split!r}; expected one of {SPLITS}")
+    benchmark = split == "benchmark"
+    paraphrase = rng.randrange(len(EVENTS[event].event))
+    while True:
+        length = rng.randint(MIN_SENTENCES, MAX_SENTENCES)
+        last_position = length - 1 - (MIN_CUE_DISTANCE if benchmark else 1)
+        positions = [
+            position
+            for position in range(1, last_position + 1)
+            if is_held_out(event, position, paraphrase) == benchmark
+        ]
+        if positions:
+            break
+    position = rng.choice(positions)
+    middle = {position: Part("event", event, paraphrase)}
+    if rng.random() < REACTION_SHARE:
+        sides = [side for side in (position - 1, position + 1) if 1 <= side <= length - 2]
+        valence = EVENTS[event].valence
+        middle[rng.choice(sides)] = Part(
+            "reaction", valence, rng.randrange(len(REACTIONS[valence]))
+        )
+    if not benchmark and rng.random() < CONSEQUENCE_SHARE:
+        after = [slot for slot in range(position + 1, length - 1) if slot not in middle]
+        if after:
+            middle[after[0]] = Part(
+                "consequence", event, rng.randrange(len(EVENTS[event].consequence))
+            )
+    fillers = [
+        Part("filler", kind, index) for kind in FILLERS for index in range(len(FILLERS[kind]))
+    ]
+    rng.shuffle(fillers)
+    for slot in range(1, length - 1):
+        if slot not in middle:
+            middle[slot] = fillers.pop()
+    parts = (
+        (Part("setup", "setup", rng.randrange(len(SETUPS))),)
+        + tuple(middle[slot] for slot in range(1, length - 1))
+        + (Part("ending", event, rng.choice(_ending_choices(event, cast_in_ending))),)
+    )
+    return StoryPlan(cast, tense, event, parts)
+
+
+def _ending_choices(event, cast_in_ending):
+    """Paraphrase indices of the endings of ``event`` that may be drawn."""
+    endings = EVENTS[event].ending
+    return [
+        index
+        for index, ending in enumerate(endings)
+        if not cast_in_ending or "{" in ending["en"] and "{" in ending["fr"]
+    ]
+
+
+def cue_neutralised_parts(plan):
+    """The plan's parts with the event replaced by an unused neutral filler.
+
+    The replacement is the first ``neutral`` filler the story does not
+    already tell: it names nothing of the story, so only the other sentences
+    are left to tell how it ends.
+
+    Example
+    -------
+    >>> cast = Cast("farm", 0, 1, 0, 0, 0)
+    >>> parts = (Part("setup", "setup", 0), Part("event", "lose", 0),
+    ...          Part("filler", "neutral", 0), Part("ending", "lose", 0))
+    >>> render_plan(StoryPlan(cast, "present", "lose", parts),
+    ...             cue_neutralised_parts(StoryPlan(cast, "present", "lose", parts)))["en"][1]
+    'It is a quiet day.'
+    """
+    used = {
+        part.paraphrase for part in plan.parts if (part.role, part.kind) == ("filler", "neutral")
+    }
+    spare = next(index for index in range(len(FILLERS["neutral"])) if index not in used)
+    parts = list(plan.parts)
+    parts[plan.event_index] = Part("filler", "neutral", spare)
+    return tuple(parts)
 
 
 @cache
@@ -332,33 +502,42 @@ def _combination_splits(topic_name):
     return splits
 
 
-def story_split(key):
-    """The split (``train``, ``valid`` or ``benchmark``) a story belongs to.
+def cast_split(cast):
+    """The split (``train``, ``valid`` or ``benchmark``) of a cast's entities.
 
     Example
     -------
     >>> story = generate_stories(1, split="benchmark")[0]
-    >>> story_split(story.key)
+    >>> cast_split(story.plan.cast)
     'benchmark'
     """
-    combo = (key.character, key.object, key.place)
-    return _combination_splits(key.topic)[combo]
+    return _combination_splits(cast.topic)[(cast.character, cast.object, cast.place)]
 
 
 @cache
-def _split_keys(topic_name, split):
-    """All story keys of one topic in one split, in a fixed order."""
-    splits = _combination_splits(topic_name)
-    num_characters = len(TOPICS[topic_name].characters)
+def _split_combinations(topic_name, split):
     return tuple(
-        StoryKey(topic_name, plot, setup, c, f, o, p, color)
-        for (c, o, p), combo_split in splits.items()
+        combo
+        for combo, combo_split in _combination_splits(topic_name).items()
         if combo_split == split
-        for f in range(num_characters)
-        if f != c
-        for plot in PLOTS
-        for setup in range(len(SETUPS))
-        for color in range(len(COLORS))
+    )
+
+
+def draw_cast(rng, topic_name, split):
+    """A random cast of one topic whose entities belong to ``split``.
+
+    Example
+    -------
+    >>> cast = draw_cast(random.Random(0), "sea", "valid")
+    >>> cast_split(cast), cast.character != cast.friend
+    ('valid', True)
+    """
+    if split not in SPLITS:
+        raise ValueError(f"Unknown split {split!r}; expected one of {SPLITS}")
+    character, thing, place = rng.choice(_split_combinations(topic_name, split))
+    friends = [f for f in range(len(TOPICS[topic_name].characters)) if f != character]
+    return Cast(
+        topic_name, character, rng.choice(friends), thing, place, rng.randrange(len(COLORS))
     )
 
 
@@ -374,6 +553,18 @@ def stable_index(text, size):
     """
     digest = hashlib.sha256(text.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % size
+
+
+def make_story(story_id, plan):
+    """A :class:`Story` rendered from its plan.
+
+    Example
+    -------
+    >>> plan = generate_stories(1)[0].plan
+    >>> make_story("x", plan).sentences == generate_stories(1)[0].sentences
+    True
+    """
+    return Story(story_id, plan, render_plan(plan))
 
 
 def generate_stories(num_stories, split="train", seed=0):
@@ -405,35 +596,22 @@ def generate_stories(num_stories, split="train", seed=0):
     if num_stories < 0:
         raise ValueError(f"num_stories must be >= 0, got {num_stories}")
     topic_names = sorted(TOPICS)
-    per_topic = -(-num_stories // len(topic_names))
-    orders = {}
-    for name in topic_names:
-        keys = _split_keys(name, split)
-        if per_topic > len(keys):
-            raise ValueError(
-                f"{num_stories} {split} stories asked, but topic {name!r} has "
-                f"only {len(keys)} distinct {split} stories"
-            )
-        order = list(range(len(keys)))
-        random.Random(f"{seed}-{split}-{name}").shuffle(order)
-        orders[name] = order
-    stories = []
+    stories, seen = [], set()
     for index in range(num_stories):
-        name = topic_names[index % len(topic_names)]
-        key = _split_keys(name, split)[orders[name][index // len(topic_names)]]
-        other_plots = sorted(set(PLOTS) - {key.plot})
-        wrong_plot = other_plots[stable_index(f"{seed}-{key}", len(other_plots))]
-        wrong_ending = {
-            lang: sentences[-1] for lang, sentences in render_sentences(key, wrong_plot).items()
-        }
-        stories.append(
-            Story(
-                story_id=f"{split}{index:05d}",
-                key=key,
-                sentences=render_sentences(key),
-                wrong_ending=wrong_ending,
+        for attempt in range(_MAX_REDRAWS):
+            rng = random.Random(f"{seed}-{split}-{index}-{attempt}")
+            topic = topic_names[index % len(topic_names)]
+            cast = draw_cast(rng, topic, split)
+            plan = plan_story(rng, split, cast, rng.choice(list(EVENTS)), rng.choice(TENSES))
+            story = make_story(f"{split}{index:05d}", plan)
+            if story.sentences["en"] not in seen:
+                break
+        else:
+            raise ValueError(
+                f"no new {split} story found for index {index} in {_MAX_REDRAWS} draws"
             )
-        )
+        seen.add(story.sentences["en"])
+        stories.append(story)
     return stories
 
 
@@ -448,36 +626,61 @@ def words(text):
     return re.findall(r"[^\W\d_]+", text.lower())
 
 
+def all_templates():
+    """Every sentence template (setups, events, reactions, fillers).
+
+    Example
+    -------
+    >>> len(all_templates()) >= 13 * 9
+    True
+    """
+    templates = list(SETUPS)
+    templates += [t for options in REACTIONS.values() for t in options]
+    templates += [t for options in FILLERS.values() for t in options]
+    for event in EVENTS.values():
+        templates += list(event.event + event.consequence + event.ending)
+    return templates
+
+
 @cache
 def story_vocabulary(lang):
     """Every word that any story sentence of ``lang`` can contain.
 
-    It is the union of the templates' literal words and of the words of every
-    value a template slot can take.
+    It is the union of the words of every template rendered in both tenses
+    with one cast of each gender pattern (character, friend, object), and of
+    the words of every value a template slot can take.
 
     Example
     -------
     >>> vocabulary = story_vocabulary("fr")
-    >>> "cochon" in vocabulary and "perdue" in vocabulary
+    >>> "cochon" in vocabulary and "perdue" in vocabulary and "soufflé" in vocabulary
     True
     """
     check_language(lang)
-    templates = [setup[lang] for setup in SETUPS]
-    templates += [sentence[lang] for plot in PLOTS.values() for sentence in plot]
-    vocabulary, slot_values = set(), set()
-    for template in templates:
-        for literal, _, _, _ in string.Formatter().parse(template):
-            vocabulary.update(words(literal))
+    vocabulary = set()
+    # Agreement endings depend only on the genders of character, friend and
+    # object: one cast of each gender pattern renders every literal form.
+    patterns = {}
     for topic in TOPICS.values():
-        for choice in itertools.product(
-            range(len(topic.characters)),
-            range(len(topic.characters)),
-            range(len(topic.objects)),
-            range(len(topic.places)),
-            range(len(COLORS)),
+        for character, friend, thing in itertools.product(
+            range(len(topic.characters)), range(len(topic.characters)), range(len(topic.objects))
         ):
-            key = StoryKey(topic.name, "lose", 0, *choice)
-            slot_values.update(sentence_slots(lang, key).values())
-    for value in slot_values:
-        vocabulary.update(words(value))
+            cast = Cast(topic.name, character, friend, thing, 0, 0)
+            genders = (
+                topic.characters[character].gender,
+                topic.characters[friend].gender,
+                topic.objects[thing].gender,
+            )
+            patterns.setdefault(genders, cast)
+            for value in cast_slots(lang, cast).values():
+                vocabulary.update(words(value))
+        for place in topic.places:
+            vocabulary.update(words(getattr(place, lang)))
+    for color in COLORS:
+        vocabulary.update(words(color.en if lang == "en" else color.fr_masculine))
+        vocabulary.update(words("" if lang == "en" else color.fr_feminine))
+    for sentence_template in all_templates():
+        for cast in patterns.values():
+            for tense in TENSES:
+                vocabulary.update(words(render(sentence_template, lang, cast, tense)))
     return frozenset(vocabulary)

@@ -44,9 +44,9 @@ from speechbrain_xling.corpora.benchmark_audio import content_name, place_audio
 from speechbrain_xling.corpora.files import remove_unlisted, write_csv
 from speechbrain_xling.corpora.lexicon import COLORS, TOPICS, VOWEL_LETTERS, Noun
 from speechbrain_xling.corpora.stories import (
-    StoryKey,
-    render_template,
-    sentence_slots,
+    Cast,
+    cast_slots,
+    fill_slots,
     stable_index,
     story_vocabulary,
     words,
@@ -68,7 +68,7 @@ KNOWN_REAL_WORDS = {"en": frozenset({"even"}), "fr": frozenset({"omis"})}
 _SYNTACTIC_DRAWS_PER_PAIR = 20
 
 # (type, subtype, grammatical template, ungrammatical template); the slots
-# are those of stories.sentence_slots plus the ones of _syntactic_slots.
+# are those of stories.cast_slots plus the ones of _syntactic_slots.
 SYNTACTIC_TEMPLATES = {
     "en": (
         (
@@ -328,14 +328,14 @@ def build_lexical(folder, lang, word_counts, speaker, num_pairs=200, seed=0):
     return _build_gold(folder, "lexical", lang, pairs, ("word", "nonce"), speaker, columns)
 
 
-def _syntactic_slots(lang, key):
+def _syntactic_slots(lang, cast):
     """Story slots plus the ungrammatical variants used by the FR templates."""
-    slots = sentence_slots(lang, key)
+    slots = cast_slots(lang, cast)
     if lang == "fr":
-        topic = TOPICS[key.topic]
-        character = topic.characters[key.character]
-        thing = topic.objects[key.object]
-        color = COLORS[key.color]
+        topic = TOPICS[cast.topic]
+        character = topic.characters[cast.character]
+        thing = topic.objects[cast.object]
+        color = COLORS[cast.color]
         other_gender = {"m": "f", "f": "m"}
         slots["le_c_wrong_gender"] = Noun(
             character.en, character.fr, other_gender[character.gender]
@@ -347,13 +347,11 @@ def _syntactic_slots(lang, key):
     return slots
 
 
-def _random_key(rng):
+def _random_cast(rng):
     topic = TOPICS[rng.choice(sorted(TOPICS))]
     character, friend = rng.sample(range(len(topic.characters)), 2)
-    return StoryKey(
+    return Cast(
         topic.name,
-        "lose",
-        0,
         character,
         friend,
         rng.randrange(len(topic.objects)),
@@ -396,8 +394,8 @@ def syntactic_pairs(lang, num_pairs, seed=0):
         wanted = num_pairs // len(templates) + (index < num_pairs % len(templates))
         candidates = {}
         for _ in range(_SYNTACTIC_DRAWS_PER_PAIR * wanted):
-            slots = _syntactic_slots(lang, _random_key(rng))
-            candidates.setdefault(render_template(good, slots), render_template(bad, slots))
+            slots = _syntactic_slots(lang, _random_cast(rng))
+            candidates.setdefault(fill_slots(good, slots), fill_slots(bad, slots))
         ordered = list(candidates.items())
         audible = []
         for first in range(0, len(ordered), max(wanted, 1)):

@@ -10,10 +10,11 @@ phone **TOPLINE, NOT TEXTLESS** (``phones`` units, seeds 0 1 2, with the
 smaller training budget of :data:`UNIT_DEFAULTS`); ``--units kmeans`` makes
 the textless run alone. Options given on the command line apply to every run.
 
-1. **Corpus**: bilingual EN/FR five-sentence stories spoken by espeak-ng
-   (:mod:`speechbrain_xling.corpora`), with held-out benchmarks: sSC/sTC in
-   EN, FR, EN->FR, FR->EN, ZeroSpeech-layout lexical and syntactic tests in EN
-   and FR, and aligned sentence pairs.
+1. **Corpus**: bilingual EN/FR compositional stories of 4-8 sentences
+   spoken by espeak-ng (:mod:`speechbrain_xling.corpora`), with held-out
+   benchmarks: sSC, sTC and sTC same-event in EN, FR, EN->FR, FR->EN (in
+   role-swapped pairs, each with two shortcut controls), ZeroSpeech-layout
+   lexical and syntactic tests in EN and FR, and aligned sentence pairs.
 2. **Units**: ``kmeans`` (textless: k-means over MFCC frames of the
    audio, repeats merged) and/or ``phones`` (a TOPLINE, not textless: the phones
    espeak-ng synthesised, see :mod:`speechbrain_xling.tokenizers.phones`).

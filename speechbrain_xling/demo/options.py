@@ -160,7 +160,10 @@ def build_parser():
     corpus = parser.add_argument_group("corpus (built once, shared by every run)").add_argument
     _option(corpus, "--train-stories", type=int, default=1000, help="training stories (EN + FR)")
     _option(corpus, "--valid-stories", type=int, default=50, help="validation stories")
-    items = "benchmark items: sSC/sTC stories per condition, sWUGGY/sBLiMP pairs per language"
+    items = (
+        "benchmark items: sSC/sTC items per task, condition and control (even: role-swapped "
+        "pairs), sWUGGY/sBLiMP pairs per language"
+    )
     _option(corpus, "--bench-items", type=int, default=200, help=items)
     _option(corpus, "--alignment-pairs", type=int, default=200, help="aligned EN-FR pairs")
     voices = f"how many of the {len(TRAIN_VOICES)} voices speak the training stories (the first"

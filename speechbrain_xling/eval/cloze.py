@@ -3,15 +3,31 @@
 Manifest ``cloze.csv`` (one comparison per row)::
 
     item_id,task,prompt_lang,ending_lang,prompt_wav,correct_wav,wrong_wav,
-    topic,prompt_text,correct_text,wrong_text
+    topic,prompt_text,correct_text,wrong_text,control
 
-``task`` is ``ssc`` or ``stc``; wav paths are relative to the CSV's folder
-(or absolute); texts are for reading only. The model hears the prompt (the
-first four sentences) and must give the true ending a higher likelihood than
-the wrong one (see :mod:`speechbrain_xling.eval.scoring` for the scoring
-convention). The condition of a row is ``EN`` / ``FR`` when prompt and
-ending share a language, else ``EN->FR`` / ``FR->EN`` (prompt language
-first), as in Table 3 of the paper.
+``task`` is one of :data:`TASKS`: ``ssc`` (the true ending vs an ending
+that contradicts the story), ``stc`` (the paper's sTC: vs the ending of a story of
+another topic) or ``stc_same_event`` (a harder sTC: vs the ending of a story
+of the same event or plot in another topic). Wav paths are relative to the
+CSV's folder (or absolute); texts are for reading only. The model hears the
+prompt (the sentences before the ending) and must give the true ending a higher
+likelihood than the wrong one (see :mod:`speechbrain_xling.eval.scoring` for
+the scoring convention). The condition of a row is ``EN`` / ``FR`` when
+prompt and ending share a language, else ``EN->FR`` / ``FR->EN`` (prompt
+language first), as in Table 3 of the paper.
+
+``control`` (one of :data:`CONTROLS`; empty, or no such column as in older
+files, means ``full``) says which prompt the row plays:
+
+* ``full``: the real prompt, the row that Table 3 counts;
+* ``last_sentence``: the prompt cut to its last sentence;
+* ``no_cue``: the prompt with its decisive cue sentence replaced by a
+  neutral sentence.
+
+The controls are shortcut diagnostics: a model that reads the story drops to
+chance (50%) under them, while a model that picks the ending by a shortcut
+(the last words heard, anything but the cue) keeps its score. Control rows
+are scored with the others but reported apart (:func:`evaluate_cloze`).
 
 Authors
  * speechbrain-xling authors 2026
@@ -30,7 +46,9 @@ from speechbrain_xling.eval.files import (
     units_for_files,
 )
 
-TASKS = ("ssc", "stc")
+TASKS = ("ssc", "stc", "stc_same_event")
+# "full" first: the real prompt; the others are shortcut controls.
+CONTROLS = ("full", "last_sentence", "no_cue")
 # (prompt language, ending language) of Table 3's four conditions, in order.
 LANGUAGE_PAIRS = (("en", "en"), ("fr", "fr"), ("en", "fr"), ("fr", "en"))
 COLUMNS = (
@@ -45,7 +63,10 @@ COLUMNS = (
     "prompt_text",
     "correct_text",
     "wrong_text",
+    "control",
 )
+# Older manifests have no control column (all their rows are full prompts).
+OPTIONAL_COLUMNS = ("control",)
 
 
 def condition_name(prompt_lang, ending_lang):
@@ -64,7 +85,10 @@ def condition_name(prompt_lang, ending_lang):
 
 @dataclass(frozen=True)
 class ClozeItem:
-    """One comparison: a prompt, its true ending and a wrong ending."""
+    """One comparison: a prompt, its true ending and a wrong ending.
+
+    ``control`` is one of :data:`CONTROLS` (``full``: the real prompt).
+    """
 
     item_id: str
     task: str
@@ -72,14 +96,28 @@ class ClozeItem:
     prompt_wav: Path
     correct_wav: Path
     wrong_wav: Path
+    control: str = "full"
+
+
+def _choice(row, column, allowed, default, csv_path, line):
+    """The lower-cased value of ``row[column]``, checked against ``allowed``;
+    an empty or absent cell gives ``default``."""
+    given = row.get(column) or ""
+    value = given.strip().lower() or default
+    if value not in allowed:
+        raise BenchmarkFormatError(
+            f"{csv_path}, line {line}: {column} must be one of {allowed}, got {given!r}"
+        )
+    return value
 
 
 def read_cloze(csv_path):
     """Reads and checks a ``cloze.csv`` manifest.
 
-    Every audio file must exist, ``task`` must be ``ssc`` or ``stc``
-    (any case), languages must be given, and ``(item_id, task, condition)``
-    must be unique; errors name the file and line.
+    Every audio file must exist, ``task`` must be one of :data:`TASKS` and
+    ``control`` one of :data:`CONTROLS` (any case; an empty or absent
+    ``control`` is ``full``), languages must be given, and ``(item_id, task,
+    condition, control)`` must be unique; errors name the file and line.
 
     Returns
     -------
@@ -89,22 +127,23 @@ def read_cloze(csv_path):
     -------
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> for name in ("p", "c", "w"):
+    >>> for name in ("p", "c", "w", "q"):
     ...     _ = (folder / f"{name}.wav").write_bytes(b"")
-    >>> rows = [",".join(COLUMNS), "s1,SSC,en,fr,p.wav,c.wav,w.wav,,,,"]
+    >>> rows = [",".join(COLUMNS), "s1,SSC,en,fr,p.wav,c.wav,w.wav,,,,,",
+    ...         "s1,SSC,en,fr,q.wav,c.wav,w.wav,,,,,No_Cue"]
     >>> _ = (folder / "cloze.csv").write_text("\\n".join(rows) + "\\n")
-    >>> item, = read_cloze(folder / "cloze.csv")
-    >>> item.task, item.condition, item.correct_wav.name
-    ('ssc', 'EN->FR', 'c.wav')
+    >>> full, control = read_cloze(folder / "cloze.csv")
+    >>> full.task, full.condition, full.control, full.correct_wav.name
+    ('ssc', 'EN->FR', 'full', 'c.wav')
+    >>> control.control, control.prompt_wav.name
+    ('no_cue', 'q.wav')
     """
     csv_path = Path(csv_path)
     items, first_line = [], {}
-    for line, row in read_csv_rows(csv_path, COLUMNS):
-        task = row["task"].strip().lower()
-        if task not in TASKS:
-            raise BenchmarkFormatError(
-                f"{csv_path}, line {line}: task must be one of {TASKS}, got {row['task']!r}"
-            )
+    required = [column for column in COLUMNS if column not in OPTIONAL_COLUMNS]
+    for line, row in read_csv_rows(csv_path, required):
+        task = _choice(row, "task", TASKS, None, csv_path, line)
+        control = _choice(row, "control", CONTROLS, "full", csv_path, line)
         langs = (row["prompt_lang"].strip(), row["ending_lang"].strip())
         if not all(langs):
             raise BenchmarkFormatError(
@@ -114,24 +153,37 @@ def read_cloze(csv_path):
             item_id=row["item_id"],
             task=task,
             condition=condition_name(*langs),
+            control=control,
             **{
                 column: resolve_audio(row[column], csv_path, line, column)
                 for column in ("prompt_wav", "correct_wav", "wrong_wav")
             },
         )
-        key = (item.item_id, item.task, item.condition)
+        key = (item.item_id, item.task, item.condition, item.control)
         if key in first_line:
             raise BenchmarkFormatError(
-                f"{csv_path}, line {line}: item {item.item_id!r} ({task}, "
-                f"{item.condition}) already on line {first_line[key]}"
+                f"{csv_path}, line {line}: item {item.item_id!r} ({', '.join(key[1:])}) "
+                f"already on line {first_line[key]}"
             )
         first_line[key] = line
         items.append(item)
     return items
 
 
+def _accuracy_tables(outcomes):
+    """``{"accuracy": ..., "num_items": ...}`` of ``{(task, condition): [outcome]}``."""
+    accuracy, num_items = defaultdict(dict), defaultdict(dict)
+    for (task, condition), values in sorted(outcomes.items()):
+        accuracy[task][condition] = float(np.mean(values))
+        num_items[task][condition] = len(values)
+    return {"accuracy": dict(accuracy), "num_items": dict(num_items)}
+
+
 def evaluate_cloze(scorer, items, units_of):
     """Accuracy of a model on cloze items, per task and condition.
+
+    Every prompt, full or control, is scored in one batch of comparisons;
+    the accuracies are then counted apart per control.
 
     Arguments
     ---------
@@ -146,8 +198,11 @@ def evaluate_cloze(scorer, items, units_of):
     -------
     dict
         ``{"accuracy": {task: {condition: float in [0, 1]}},
-        "num_items": {task: {condition: int}}}``; a pair counts 1 when the
-        true ending scores higher, 0.5 on a tie.
+        "num_items": {task: {condition: int}}}`` over the ``full`` items; a
+        pair counts 1 when the true ending scores higher, 0.5 on a tie. When
+        there are control items, ``"controls": {control: {"accuracy": ...,
+        "num_items": ...}}`` gives the same per control present (in the order
+        of :data:`CONTROLS`).
 
     Example
     -------
@@ -159,11 +214,15 @@ def evaluate_cloze(scorer, items, units_of):
     >>> lm = UnitLM.from_config(config, num_units=16)
     >>> item = ClozeItem("s1", "stc", "EN->FR", Path("p.wav"), Path("c.wav"),
     ...                  Path("w.wav"))
-    >>> units = {"p.wav": [1, 2, 3], "c.wav": [4, 5], "w.wav": [4, 5]}
-    >>> result = evaluate_cloze(LikelihoodScorer(lm), [item],
+    >>> cut = ClozeItem("s1", "stc", "EN->FR", Path("q.wav"), Path("c.wav"),
+    ...                 Path("w.wav"), control="last_sentence")
+    >>> units = {"p.wav": [1, 2, 3], "q.wav": [3], "c.wav": [4, 5], "w.wav": [4, 5]}
+    >>> result = evaluate_cloze(LikelihoodScorer(lm), [item, cut],
     ...                         lambda paths: [units[p.name] for p in paths])
     >>> result["accuracy"], result["num_items"]  # identical endings: a tie
     ({'stc': {'EN->FR': 0.5}}, {'stc': {'EN->FR': 1}})
+    >>> result["controls"]["last_sentence"]["accuracy"]
+    {'stc': {'EN->FR': 0.5}}
     """
     paths = [p for item in items for p in (item.prompt_wav, item.correct_wav, item.wrong_wav)]
     units = units_for_files(units_of, paths, scorer.lm.vocab.num_units)
@@ -172,11 +231,15 @@ def evaluate_cloze(scorer, items, units_of):
         wrong=[units[item.wrong_wav] for item in items],
         prompts=[units[item.prompt_wav] for item in items],
     )
-    per_condition = defaultdict(list)
+    by_control = {control: defaultdict(list) for control in CONTROLS}
     for item, outcome in zip(items, outcomes):
-        per_condition[(item.task, item.condition)].append(outcome)
-    accuracy, num_items = defaultdict(dict), defaultdict(dict)
-    for (task, condition), values in sorted(per_condition.items()):
-        accuracy[task][condition] = float(np.mean(values))
-        num_items[task][condition] = len(values)
-    return {"accuracy": dict(accuracy), "num_items": dict(num_items)}
+        by_control[item.control][(item.task, item.condition)].append(outcome)
+    result = _accuracy_tables(by_control["full"])
+    controls = {
+        control: _accuracy_tables(by_control[control])
+        for control in CONTROLS[1:]
+        if by_control[control]
+    }
+    if controls:
+        result["controls"] = controls
+    return result

@@ -1,22 +1,35 @@
 """Table-3-shaped report of all systems on all benchmarks.
 
-Rows are systems (a ``random`` row at 50% first); columns are sSC and sTC in
-EN, FR, EN->FR and FR->EN, sBLiMP and sWUGGY in EN and FR (accuracy, %),
-then the mean cross-lingual alignment and its mismatched baseline (cosine,
-see :mod:`speechbrain_xling.eval.alignment`). Cells are read straight from
-the per-benchmark results, so the report never disagrees with them:
+Rows are systems (a ``random`` row at 50% first); the Table-3 columns
+(:data:`COLUMNS`) are sSC, sTC and sTC same-event (see
+:mod:`~speechbrain_xling.eval.cloze`) in EN, FR, EN->FR and FR->EN, sBLiMP
+and sWUGGY in EN and FR (accuracy, %), then the mean cross-lingual alignment
+and its mismatched baseline (cosine, see
+:mod:`speechbrain_xling.eval.alignment`). The shortcut controls of the cloze
+tasks (:data:`CONTROL_COLUMNS`: each task and condition with its prompt cut
+to the last sentence, ``last-sentence``, or its cue replaced, ``no-cue``)
+follow them in :data:`ALL_COLUMNS`. Cells are read straight from the
+per-benchmark results, so the report never disagrees with them:
 
-* JSON and CSV carry the exact values (accuracy x 100, cosine as is), CSV
-  leaves missing cells empty, JSON writes ``null``;
+* JSON and CSV carry the exact values (accuracy x 100, cosine as is) of
+  :data:`ALL_COLUMNS`, CSV leaves missing cells empty, JSON writes ``null``;
 * Markdown rounds (2 decimals for %, 3 for cosines) and shows ``–`` for a
-  missing cell.
+  missing cell. Its main table has the Table-3 columns only; when some
+  system has control results, a ``Shortcut diagnostics`` section shows,
+  per cloze task, each condition under the full prompt and each control
+  (:func:`shortcut_diagnostics`).
 
 Below the table, when sWUGGY results carry their breakdown (see
 :mod:`~speechbrain_xling.eval.zerospeech`), a separate section gives, per
 language, one row per subset of ids (all, in-vocab, in-vocab by gold
 frequency, frequency bands, lengths) and one column per system
 (:func:`swuggy_breakdown_rows`); ``report.json`` holds the same rows under
-``swuggy_breakdown``. The Table-3 columns, and ``report.csv``, are unchanged.
+``swuggy_breakdown``. The columns, and ``report.csv``, are unchanged.
+
+Over several seeds (:func:`write_seed_report`), cells are mean ± std, and a
+plain reading (:func:`plain_reading`) states what the numbers say of the
+paper's claims, cross-lingual differences checked against the shortcut
+controls, next to a chart of the cross-lingual columns.
 
 Per-system results (as produced by :mod:`speechbrain_xling.eval.run`) are
 dicts keyed by benchmark: ``cloze`` (:func:`~.cloze.evaluate_cloze`),
@@ -37,18 +50,49 @@ from collections import namedtuple
 from pathlib import Path
 
 from speechbrain_xling.atomic import atomic_path, write_json_atomically, write_text_atomically
-from speechbrain_xling.eval.cloze import LANGUAGE_PAIRS, condition_name
+from speechbrain_xling.eval.cloze import CONTROLS, LANGUAGE_PAIRS, TASKS, condition_name
 
 # count_keys: where a result gives the number of items an accuracy is over.
 Column = namedtuple("Column", ["label", "keys", "is_accuracy", "count_keys"], defaults=[None])
 CONDITIONS = tuple(condition_name(*pair) for pair in LANGUAGE_PAIRS)
+TASK_LABELS = {"ssc": "sSC", "stc": "sTC", "stc_same_event": "sTC same-event"}
+CONTROL_TITLES = {control: control.replace("_", "-") for control in CONTROLS}
+
+
+def control_label(label, control):
+    """The label of a cloze column under a control (``full``: the label itself).
+
+    Example
+    -------
+    >>> control_label("sSC EN->FR", "last_sentence"), control_label("sSC EN", "full")
+    ('sSC EN->FR last-sentence', 'sSC EN')
+    """
+    return label if control == "full" else f"{label} {CONTROL_TITLES[control]}"
+
+
+def cloze_column(task, condition, control="full"):
+    """The report column of one cloze task, condition and control.
+
+    Example
+    -------
+    >>> cloze_column("ssc", "EN->FR").label
+    'sSC EN->FR'
+    >>> column = cloze_column("stc_same_event", "FR", "no_cue")
+    >>> column.label, column.keys[:4]
+    ('sTC same-event FR no-cue', ('cloze', 'controls', 'no_cue', 'accuracy'))
+    """
+    keys = ("cloze",) if control == "full" else ("cloze", "controls", control)
+    return Column(
+        control_label(f"{TASK_LABELS[task]} {condition}", control),
+        (*keys, "accuracy", task, condition),
+        True,
+        (*keys, "num_items", task, condition),
+    )
+
+
 COLUMNS = (
-    [
-        Column(f"{task} {c}", ("cloze", "accuracy", key, c), True, ("cloze", "num_items", key, c))
-        for task, key in (("sSC", "ssc"), ("sTC", "stc"))
-        for c in CONDITIONS
-    ]
-    + [
+    tuple(cloze_column(task, c) for task in TASKS for c in CONDITIONS)
+    + tuple(
         Column(
             f"{label} {lang.upper()}",
             (f"zerospeech_{lang}", task, "accuracy"),
@@ -57,12 +101,16 @@ COLUMNS = (
         )
         for label, task in (("sBLiMP", "syntactic"), ("sWUGGY", "lexical"))
         for lang in ("en", "fr")
-    ]
-    + [
+    )
+    + (
         Column("Alignment", ("alignment", "mean_matched"), False),
         Column("Alignment (mismatched)", ("alignment", "mean_mismatched"), False),
-    ]
+    )
 )
+CONTROL_COLUMNS = tuple(
+    cloze_column(task, c, control) for task in TASKS for c in CONDITIONS for control in CONTROLS[1:]
+)
+ALL_COLUMNS = COLUMNS + CONTROL_COLUMNS
 RANDOM_SYSTEM = "random"
 MISSING_MARK = "–"
 
@@ -103,6 +151,9 @@ def check_system_names(names):
 def report_rows(results_by_system):
     """One dict per system (``random`` first) mapping column labels to values.
 
+    The labels are those of :data:`ALL_COLUMNS` (Table 3's, then the
+    shortcut controls').
+
     Arguments
     ---------
     results_by_system : dict
@@ -121,14 +172,16 @@ def report_rows(results_by_system):
     (50.0, None)
     >>> rows[1]["system"], rows[1]["sTC FR->EN"], rows[1]["sTC EN"]
     ('sys', 62.5, None)
+    >>> rows[0]["sTC FR->EN no-cue"], rows[1]["sTC FR->EN no-cue"]
+    (50.0, None)
     """
     check_system_names(results_by_system)
     random_row = {"system": RANDOM_SYSTEM}
-    random_row.update({c.label: 50.0 if c.is_accuracy else None for c in COLUMNS})
+    random_row.update({c.label: 50.0 if c.is_accuracy else None for c in ALL_COLUMNS})
     rows = [random_row]
     for system, results in results_by_system.items():
         row = {"system": system}
-        row.update({c.label: _cell(results, c) for c in COLUMNS})
+        row.update({c.label: _cell(results, c) for c in ALL_COLUMNS})
         rows.append(row)
     return rows
 
@@ -305,8 +358,22 @@ def format_swuggy_markdown(rows, systems):
     return "\n".join(tables)
 
 
-def format_markdown(rows):
+def format_markdown(rows, columns=COLUMNS, header=None):
     """The rows as a Markdown table (rounded; ``–`` for missing cells).
+
+    Arguments
+    ---------
+    rows : list of dict
+        :func:`report_rows`.
+    columns : sequence of Column
+        The columns shown (Table 3's by default).
+    header : list of str, optional
+        The titles; ``System`` and the column labels by default.
+
+    Returns
+    -------
+    str
+        The table (:func:`markdown_table`).
 
     Example
     -------
@@ -316,21 +383,87 @@ def format_markdown(rows):
     body = []
     for row in rows:
         cells = [row["system"]]
-        for column in COLUMNS:
+        for column in columns:
             value = row[column.label]
             if value is None:
                 cells.append(MISSING_MARK)
             else:
                 cells.append(f"{value:.2f}" if column.is_accuracy else f"{value:.3f}")
         body.append(cells)
-    return markdown_table(["System"] + [c.label for c in COLUMNS], body)
+    return markdown_table(header or ["System"] + [c.label for c in columns], body)
+
+
+CONTROLS_NOTE = (
+    "Accuracy in % of the same cloze items under three prompts: full = the whole "
+    "prompt; last-sentence = the prompt cut to its last sentence; no-cue = the prompt "
+    "with its decisive cue sentence replaced by a neutral sentence. Items come in "
+    "role-swapped pairs (each ending is the true one in one item, the wrong one in "
+    "the other), so a model that ignores the prompt scores exactly 50. A model that "
+    "reads the story falls to chance under the controls; an effect that survives "
+    "them is a shortcut, not story understanding."
+)
+
+
+def shortcut_diagnostics(rows, format_table):
+    """The ``Shortcut diagnostics`` section of a report, or ``""``.
+
+    One table per cloze task some system has control results for: a row
+    per system (the ``random`` row is left out), the full prompt and each
+    control side by side per condition (``EN full``, ``EN last-sentence``,
+    ``EN no-cue``, ``FR full``, ...). ``""`` when no system has a control
+    result.
+
+    Arguments
+    ---------
+    rows : list of dict
+        :func:`report_rows` (cells: values) or :func:`seed_summary_rows`
+        (cells: ``{"mean": ...}``).
+    format_table : callable
+        ``format_table(rows, columns, header)``: :func:`format_markdown` or
+        :func:`format_seed_markdown`, whichever fits ``rows``.
+
+    Returns
+    -------
+    str
+        The section, starting with a blank line and its heading.
+
+    Example
+    -------
+    >>> results = {"A": {"cloze": {"accuracy": {"ssc": {"EN": 0.75}},
+    ...     "controls": {"no_cue": {"accuracy": {"ssc": {"EN": 0.5}}}}}}}
+    >>> section = shortcut_diagnostics(report_rows(results), format_markdown)
+    >>> print("\\n".join(section.splitlines()[5:8]))
+    | sSC | EN full | EN last-sentence | EN no-cue | FR full | FR last-sentence | \
+FR no-cue | EN->FR full | EN->FR last-sentence | EN->FR no-cue | FR->EN full | \
+FR->EN last-sentence | FR->EN no-cue |
+    |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+    | A | 75.00 | – | 50.00 | – | – | – | – | – | – | – | – | – |
+    >>> shortcut_diagnostics(report_rows({"A": {}}), format_markdown)
+    ''
+    """
+    rows = [row for row in rows if row["system"] != RANDOM_SYSTEM]
+    pairs = [(c, control) for c in CONDITIONS for control in CONTROLS]
+    tables = []
+    for task in TASKS:
+        columns = [cloze_column(task, c, control) for c, control in pairs]
+        values = [row[c.label] for row in rows for c in columns if c in CONTROL_COLUMNS]
+        if all((v["mean"] if isinstance(v, dict) else v) is None for v in values):
+            continue
+        header = [TASK_LABELS[task]] + [f"{c} {CONTROL_TITLES[control]}" for c, control in pairs]
+        tables.append(format_table(rows, columns, header))
+    if not tables:
+        return ""
+    return "\n## Shortcut diagnostics\n\n" + CONTROLS_NOTE + "\n\n" + "\n".join(tables)
 
 
 def write_report(results_by_system, output_folder):
     """Writes ``report.md``, ``report.csv`` and ``report.json`` atomically.
 
-    ``report.md`` and ``report.json`` also hold the sWUGGY breakdown when
-    there is one (see the module docstring).
+    ``report.md`` shows Table 3's :data:`COLUMNS`, then the shortcut
+    diagnostics when some system has control results
+    (:func:`shortcut_diagnostics`); ``report.csv`` and ``report.json`` carry
+    :data:`ALL_COLUMNS`. ``report.md`` and ``report.json`` also hold the
+    sWUGGY breakdown when there is one (see the module docstring).
 
     Returns
     -------
@@ -343,12 +476,13 @@ def write_report(results_by_system, output_folder):
     >>> results = {"sys": {"alignment": {"mean_matched": 0.75,
     ...                                  "mean_mismatched": 0.5}}}
     >>> paths = write_report(results, tempfile.mkdtemp())
-    >>> paths["csv"].read_text().splitlines()[2].split(",")[-3:]
-    ['', '0.75', '0.5']
+    >>> header, _, row = (line.split(",") for line in paths["csv"].read_text().splitlines())
+    >>> [row[header.index(label)] for label in ("Alignment", "sSC EN", "sSC EN no-cue")]
+    ['0.75', '', '']
     """
     output_folder = Path(output_folder)
     rows = report_rows(results_by_system)
-    labels = [c.label for c in COLUMNS]
+    labels = [c.label for c in ALL_COLUMNS]
     paths = {
         "markdown": output_folder / "report.md",
         "csv": output_folder / "report.csv",
@@ -360,6 +494,7 @@ def write_report(results_by_system, output_folder):
         "similarity of mean-pooled hidden states of aligned EN-FR sentences "
         "over transformer layers; mismatched: same with unrelated pairs.\n\n"
         + format_markdown(rows)
+        + shortcut_diagnostics(rows, format_markdown)
     )
     breakdown = swuggy_breakdown_rows(results_by_system)
     if breakdown:
@@ -390,7 +525,8 @@ def write_report(results_by_system, output_folder):
 # Several seeds: mean ± std, a plain reading of the paper's claims, a chart.
 
 CHART_FILE = "crosslingual.png"
-CROSS_LINGUAL = ("sSC EN->FR", "sSC FR->EN", "sTC EN->FR", "sTC FR->EN")
+# The cross-lingual conditions (EN->FR, FR->EN) of every cloze task.
+CROSS_LINGUAL = tuple(cloze_column(task, c).label for task in TASKS for c in CONDITIONS[2:])
 INTERLEAVING = "Cross-lingual Interleaving"
 INTERLEAVING_FT = "Cross-lingual Interleaving + EN+FR Fine-Tuning"
 BASELINE_EN = "Baseline EN"
@@ -408,25 +544,28 @@ Z_95 = 1.96  # two-sided 95% normal quantile
 def item_counts(results_by_system):
     """How many items each accuracy column is over (the fewest over systems).
 
-    sSC/sTC count items per condition, sBLiMP/sWUGGY the ids their
-    accuracy averages over. ``results_by_system`` is what
-    :func:`report_rows` reads; the result maps column labels to counts,
-    for the accuracy columns some result gives a count for.
+    sSC/sTC count items per condition (and control), sBLiMP/sWUGGY the ids
+    their accuracy averages over. ``results_by_system`` is what
+    :func:`report_rows` reads; the result maps column labels (of
+    :data:`ALL_COLUMNS`) to counts, for the accuracy columns some result
+    gives a count for.
 
     Example
     -------
-    >>> results = {"a": {"cloze": {"num_items": {"ssc": {"EN->FR": 200}}}},
+    >>> controls = {"no_cue": {"num_items": {"ssc": {"EN->FR": 100}}}}
+    >>> results = {"a": {"cloze": {"num_items": {"ssc": {"EN->FR": 200}},
+    ...                            "controls": controls}},
     ...            "b": {"zerospeech_en": {"lexical": {"num_groups": 40}}}}
     >>> item_counts(results)
-    {'sSC EN->FR': 200, 'sWUGGY EN': 40}
+    {'sSC EN->FR': 200, 'sWUGGY EN': 40, 'sSC EN->FR no-cue': 100}
     """
     counts = {}
     for results in results_by_system.values():
-        for column in COLUMNS:
+        for column in ALL_COLUMNS:
             count = _lookup(results, column.count_keys) if column.count_keys else None
             if count:
                 counts[column.label] = min(count, counts.get(column.label, count))
-    return {column.label: counts[column.label] for column in COLUMNS if column.label in counts}
+    return {column.label: counts[column.label] for column in ALL_COLUMNS if column.label in counts}
 
 
 def seed_summary_rows(reports):
@@ -435,14 +574,16 @@ def seed_summary_rows(reports):
     Arguments
     ---------
     reports : list of list of dict
-        The :func:`report_rows` of each seed (its ``report.json`` rows).
+        The :func:`report_rows` of each seed (its ``report.json`` rows); a
+        label absent from a row (an older report) counts as no value.
 
     Returns
     -------
     list of dict
         One per system of the first seed: ``{"system": name, <column
         label>: {"mean": float or None, "std": float (0.0 under two
-        values), "n": seeds with a value}}``.
+        values), "n": seeds with a value}}`` for every label of
+        :data:`ALL_COLUMNS`.
 
     Example
     -------
@@ -455,12 +596,12 @@ def seed_summary_rows(reports):
     summary = []
     for system in [row["system"] for row in reports[0]]:
         row = {"system": system}
-        for column in COLUMNS:
+        for column in ALL_COLUMNS:
             values = [
                 r[column.label]
                 for rows in reports
                 for r in rows
-                if r["system"] == system and r[column.label] is not None
+                if r["system"] == system and r.get(column.label) is not None
             ]
             row[column.label] = {
                 "mean": statistics.fmean(values) if values else None,
@@ -471,8 +612,10 @@ def seed_summary_rows(reports):
     return summary
 
 
-def format_seed_markdown(summary):
+def format_seed_markdown(summary, columns=COLUMNS, header=None):
     """The summary rows as a Markdown table (``mean ± std`` from two seeds on).
+
+    ``columns`` and ``header`` as in :func:`format_markdown`.
 
     Example
     -------
@@ -484,7 +627,7 @@ def format_seed_markdown(summary):
     body = []
     for row in summary:
         cells = [row["system"]]
-        for column in COLUMNS:
+        for column in columns:
             cell = row[column.label]
             if cell["mean"] is None:
                 cells.append(MISSING_MARK)
@@ -495,7 +638,7 @@ def format_seed_markdown(summary):
                 text += f" ± {cell['std']:.{digits}f}"
             cells.append(text)
         body.append(cells)
-    return markdown_table(["System"] + [c.label for c in COLUMNS], body)
+    return markdown_table(header or ["System"] + [c.label for c in columns], body)
 
 
 def noise_half_width(cells, num_items=None):
@@ -546,8 +689,10 @@ def _seed_words(count):
     return f"{count} seed" + ("s" if count != 1 else "")
 
 
-def _compare_accuracy(what, cells, names, count, verdicts):
-    """One sentence: ``names[0]`` vs ``names[1]`` on one column."""
+def _compare_accuracy(what, cells, names, count, verdicts, controls=()):
+    """One sentence: ``names[0]`` vs ``names[1]`` on one column (and, for a
+    difference beyond the noise, under each control: see
+    :func:`_control_clause`)."""
     (first, second), (first_name, second_name) = cells, names
     difference = first["mean"] - second["mean"]
     noise = noise_half_width(cells, count)
@@ -561,11 +706,67 @@ def _compare_accuracy(what, cells, names, count, verdicts):
     at_chance = count and all(abs(c["mean"] - 50.0) <= h for c, h in zip(cells, chance))
     if abs(difference) > noise:
         verdict = verdicts["ahead"] if difference > 0 else verdicts["behind"]
-        return sentence + f"beyond the ±{noise:.1f}-point noise ({where}): {verdict}."
+        return (
+            sentence
+            + f"beyond the ±{noise:.1f}-point noise ({where}): {verdict}"
+            + _control_clause(difference, controls)
+            + "."
+        )
     sentence += f"within the ±{noise:.1f}-point noise ({where}): "
     if at_chance:
         return sentence + f"{verdicts['chance']}, both at chance (50 ± {max(chance):.1f})."
     return sentence + verdicts["within"] + "."
+
+
+def _control_clause(difference, controls):
+    """What the controls say of a full-prompt ``difference`` beyond its noise.
+
+    ``controls``: ``[(title, [first cell, second cell], items)]``. A
+    control shows the effect when its difference has the same sign and is
+    beyond its own noise (:func:`noise_half_width`): then the effect does
+    not need the story, a shortcut. ``""`` without controls.
+
+    Example
+    -------
+    >>> def cells(first, second):
+    ...     return [{"mean": first, "std": 0.0, "n": 1}, {"mean": second, "std": 0.0, "n": 1}]
+    >>> _control_clause(20.0, [("no-cue", cells(50.0, 65.0), 200)])[2:]
+    "the controls do not show it (no-cue -15.0, beyond ±9.8 the other way): \
+the effect comes from the story's cue"
+    """
+    if not controls:
+        return ""
+    details, shown = [], []
+    for title, cells, count in controls:
+        control_difference = cells[0]["mean"] - cells[1]["mean"]
+        noise = noise_half_width(cells, count)
+        where = f"within ±{noise:.1f}"
+        if abs(control_difference) > noise:
+            where = f"beyond ±{noise:.1f}"
+            if control_difference * difference > 0:
+                shown.append(title)
+            else:
+                where += " the other way"
+        details.append(f"{title} {control_difference:+.1f}, {where}")
+    details = "; ".join(details)
+    if not shown:
+        return f"; the controls do not show it ({details}): the effect comes from the story's cue"
+    which = " and ".join(shown) + (" controls show" if len(shown) > 1 else " control shows")
+    return f"; but the {which} it too ({details}): a shortcut, not story understanding"
+
+
+def _control_cells(summary, systems, label, num_items):
+    """``[(title, cells, items)]`` of the controls of ``label`` both systems
+    have; a control's items, when not given, are those of ``label`` (the
+    same items, other prompts)."""
+    found = []
+    for control in CONTROLS[1:]:
+        column = control_label(label, control)
+        if not _missing(summary, systems, column):
+            cells = [summary[system][column] for system in systems]
+            count = _count_for(num_items, column) or _count_for(num_items, label)
+            found.append((CONTROL_TITLES[control], cells, count))
+    return found
 
 
 def _compare_alignment(summary, first, second):
@@ -606,7 +807,7 @@ def _missing(summary, systems, label):
     for system in systems:
         if system not in summary:
             return f"no {SHORT_NAMES.get(system, system)} in the report"
-        if summary[system][label]["mean"] is None:
+        if summary[system].get(label, {}).get("mean") is None:
             return f"no {label} result for {SHORT_NAMES.get(system, system)}"
     return ""
 
@@ -614,12 +815,17 @@ def _missing(summary, systems, label):
 def plain_reading(summary, num_items):
     """The paper's claims, read from the numbers in plain sentences.
 
-    Read: cross-lingual sSC/sTC (EN->FR, FR->EN) of interleaving, and of
-    interleaving + EN+FR fine-tuning, vs the EN+FR baseline; monolingual
-    retention (interleaving vs the EN baseline on the EN columns); alignment
-    (interleaving vs the EN+FR baseline). A difference counts only beyond
-    its 95% noise (:func:`noise_half_width`); a missing system or cell is
-    named instead.
+    Read: cross-lingual sSC/sTC/sTC same-event (EN->FR, FR->EN,
+    :data:`CROSS_LINGUAL`) of interleaving, and of interleaving + EN+FR
+    fine-tuning, vs the EN+FR baseline; monolingual retention (interleaving
+    vs the EN baseline on the EN columns); alignment (interleaving vs the
+    EN+FR baseline). A difference counts only beyond its 95% noise
+    (:func:`noise_half_width`); a missing system or cell is named instead.
+    A cross-lingual difference beyond the noise is compared again under
+    each shortcut control both systems have (same noise formula): a control
+    that shows it too marks a shortcut, controls that do not show it say the
+    effect comes from the story's cue. Rows without control columns (older
+    reports) are read without them.
 
     Arguments
     ---------
@@ -645,6 +851,13 @@ def plain_reading(summary, num_items):
     >>> print(reading[1])
     cross-lingual sSC EN->FR: interleaving 55.0 vs EN+FR baseline 52.0 (+3.0 points), \
 within the ±9.8-point noise (200 items, 1 seed): no effect shown, both at chance (50 ± 6.9).
+    >>> rows[0]["sSC EN->FR"] = cell(75.0)
+    >>> rows[0]["sSC EN->FR last-sentence"] = cell(73.0)
+    >>> rows[1]["sSC EN->FR last-sentence"] = cell(51.0)
+    >>> print(plain_reading(rows, 200)[1])
+    cross-lingual sSC EN->FR: interleaving 75.0 vs EN+FR baseline 52.0 (+23.0 points), \
+beyond the ±9.8-point noise (200 items, 1 seed): as the paper claims; but the last-sentence \
+control shows it too (last-sentence +22.0, beyond ±9.8): a shortcut, not story understanding.
     """
     by_system = {row["system"]: row for row in summary}
     seeds = max(
@@ -671,7 +884,12 @@ within the ±9.8-point noise (200 items, 1 seed): no effect shown, both at chanc
             continue
         cells = [by_system[first][label], by_system[second][label]]
         count = _count_for(num_items, label)
-        reading.append(_compare_accuracy(what, cells, names, count, verdicts))
+        controls = (
+            _control_cells(by_system, (first, second), label, num_items)
+            if label in CROSS_LINGUAL
+            else ()
+        )
+        reading.append(_compare_accuracy(what, cells, names, count, verdicts, controls))
     reading.append(_compare_alignment(by_system, INTERLEAVING, BASELINE_EN_FR))
     return reading
 
@@ -751,7 +969,7 @@ def plot_crosslingual(summary, path, title="", num_items=None):
 
     rows = [row for row in summary if row["system"] != RANDOM_SYSTEM]
     seeds = max((row[label]["n"] for row in rows for label in CROSS_LINGUAL), default=0)
-    figure = Figure(figsize=(9, 5.5))
+    figure = Figure(figsize=(12, 5.5))
     axes = figure.subplots()
     width = 0.8 / max(len(rows), 1)
     for index, row in enumerate(rows):
@@ -782,12 +1000,14 @@ def plot_crosslingual(summary, path, title="", num_items=None):
             label=f"chance ± 95% noise of {count} items (±{noise:.1f})",
         )
     axes.axhline(50.0, color="black", linestyle="--", linewidth=1, label="chance (50%)")
-    axes.set_xticks(range(len(CROSS_LINGUAL)), CROSS_LINGUAL)
+    # Task over condition: "sTC same-event" / "EN->FR".
+    ticks = [label.rsplit(" ", 1) for label in CROSS_LINGUAL]
+    axes.set_xticks(range(len(CROSS_LINGUAL)), ["\n".join(tick) for tick in ticks])
     axes.set_ylim(0, 105)
     axes.set_ylabel("accuracy (%)")
     spread = f"mean ± std over {seeds} seeds" if seeds > 1 else "1 seed, no error bars"
     axes.set_title("\n".join(filter(None, [title, f"Cross-lingual accuracy ({spread})"])))
-    axes.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)
+    axes.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     figure.tight_layout()
     with atomic_path(path) as tmp_path:
         figure.savefig(tmp_path, format="png", dpi=120)
@@ -797,10 +1017,11 @@ def write_seed_report(reports, output_folder, title_note="", num_items=None, cha
     """Writes the report over seeds: ``report.md``/``.csv``/``.json`` and a chart.
 
     ``report.md``: the table of :func:`format_seed_markdown` (a heading,
-    ``title_note``, a line on units), then, with ``num_items``, the
+    ``title_note``, a line on units), the :func:`shortcut_diagnostics` when
+    some system has control results, then, with ``num_items``, the
     :func:`plain_reading` as a list. ``report.csv``: ``system`` then a mean
-    and a std column per report column (exact values, empty when missing).
-    ``report.json``: ``{"seeds": number of reports, "rows":
+    and a std column per column of :data:`ALL_COLUMNS` (exact values, empty
+    when missing). ``report.json``: ``{"seeds": number of reports, "rows":
     seed_summary_rows(reports)}``. ``crosslingual.png``:
     :func:`plot_crosslingual`.
 
@@ -840,6 +1061,7 @@ def write_seed_report(reports, output_folder, title_note="", num_items=None, cha
         + f"Accuracy in % (chance 50), mean ± std over {len(reports)} seed(s); "
         "alignment = mean cosine of aligned EN-FR sentence states over layers.\n\n"
         + format_seed_markdown(summary)
+        + shortcut_diagnostics(summary, format_seed_markdown)
     )
     if num_items is not None:
         reading = plain_reading(summary, num_items)
@@ -849,11 +1071,11 @@ def write_seed_report(reports, output_folder, title_note="", num_items=None, cha
             + "\n\n"
             + "".join(f"- {line}\n" for line in reading[1:])
         )
-    header = ["system"] + [f"{c.label} {part}" for c in COLUMNS for part in ("mean", "std")]
+    header = ["system"] + [f"{c.label} {part}" for c in ALL_COLUMNS for part in ("mean", "std")]
     body = []
     for row in summary:
         cells = [row["system"]]
-        for column in COLUMNS:
+        for column in ALL_COLUMNS:
             cell = row[column.label]
             missing = cell["mean"] is None
             cells += ["", ""] if missing else [repr(cell["mean"]), repr(cell["std"])]

@@ -4,7 +4,7 @@
 benchmark configuration is a dict (every key optional; a missing file or
 folder is skipped with a logged note)::
 
-    cloze: <folder>/cloze.csv               # sSC / sTC, 4 conditions
+    cloze: <folder>/cloze.csv               # sSC / sTC / sTC same-event, 4 conditions (+ controls)
     zerospeech:                             # ZeroSpeech 2021 layout per language
         en: <root with lexical/ and syntactic/>
         fr: <root>
@@ -262,7 +262,8 @@ def _zerospeech_benchmark(lang, tasks, settings):
 def _continue_prompts(lm, system, items, settings):
     options = dict(settings.continuation)
     num_prompts = options.pop("num_prompts", 1)
-    prompts = list(dict.fromkeys(item.prompt_wav for item in items))[:num_prompts]
+    full = [item.prompt_wav for item in items if item.control == "full"]
+    prompts = list(dict.fromkeys(full))[:num_prompts]
     units = units_for_files(settings.units_of, prompts, lm.vocab.num_units)
     written = []
     for index, prompt in enumerate(prompts):
@@ -366,7 +367,8 @@ def evaluate_systems(
     zerospeech_split : str
         ``"dev"`` or ``"test"``.
     continuation : dict, optional
-        Samples continuations of the first ``num_prompts`` cloze prompts;
+        Samples continuations of the first ``num_prompts`` cloze prompts
+        (full prompts only, not the shortcut controls);
         other keys go to :func:`sample_continuation` (``max_new_units``,
         ``temperature``, ``top_k``, ``seed``).
     progress : bool

@@ -35,13 +35,17 @@ def test_cli_builds_then_resumes_without_synthesis(tmp_path, capsys, caplog, esp
         main(["--output-folder", str(output), *SMALL])
     printed = capsys.readouterr().out
     assert f"train_manifest: {output / 'train.csv'}" in printed
-    assert "train: 4 stories, 40 utterances" in caplog.text
+    sentences = {
+        split: sum(2 * len(story.sentences["en"]) for story in generate_stories(count, split))
+        for split, count in (("train", 4), ("valid", 2))
+    }
+    assert f"train: 4 stories, {sentences['train']} utterances" in caplog.text
     assert espeak_synth_calls
 
     train = read_manifest(output / "train.csv")
     valid = read_manifest(output / "valid.csv")
     assert tuple(read_csv(output / "train.csv")[0]) == REQUIRED_COLUMNS + MANIFEST_EXTRA_COLUMNS
-    assert (len(train), len(valid)) == (40, 20)
+    assert (len(train), len(valid)) == (sentences["train"], sentences["valid"])
     assert {row["speaker"] for row in train} <= {"f3-p60-s150", "m1-p50-s160"}
     assert not {row["story_id"] for row in train} & {row["story_id"] for row in valid}
 
@@ -86,7 +90,7 @@ def test_manifest_rows_and_shared_voice(tmp_path):
         "ID,story_id,sent_idx,lang,wav,duration,speaker,topic,text,phonemes"
     )
     rows = read_manifest(manifest)
-    assert len(rows) == 3 * 2 * 5
+    assert len(rows) == 2 * sum(len(story.sentences["en"]) for story in stories)
     speakers = {voice.speaker_id for voice in voices}
     for story in stories:
         story_rows = [row for row in rows if row["story_id"] == story.story_id]

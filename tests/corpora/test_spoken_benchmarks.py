@@ -24,6 +24,7 @@ from speechbrain_xling.corpora.zerospeech_benchmark import (
     train_word_counts,
 )
 from speechbrain_xling.eval.cloze import COLUMNS as CLOZE_COLUMNS
+from speechbrain_xling.eval.cloze import CONTROLS
 from speechbrain_xling.eval.cloze import TASKS as CLOZE_TASKS
 
 NUM_ITEMS = 16
@@ -45,7 +46,6 @@ def built(tmp_path_factory):
         "root": root,
         "paths": paths,
         "train_stories": train_stories,
-        "stories": generate_stories(NUM_ITEMS, "benchmark", seed=0),
     }
 
 
@@ -69,39 +69,17 @@ def test_layout(built):
     assert all(path.is_file() for path in expected.values())
 
 
-def test_cloze_rows_and_conditions(built):
+def test_cloze_rows_match_the_items(built):
     rows = read_csv(built["paths"]["cloze"])
     assert tuple(rows[0]) == CLOZE_COLUMNS
-    assert len(rows) == NUM_ITEMS * len(CLOZE_TASKS) * len(CONDITIONS)
-    by_key = {(r["item_id"], r["prompt_lang"], r["ending_lang"]): r for r in rows}
-    assert len(by_key) == len(rows)
-    stories = built["stories"]
-    for task in CLOZE_TASKS:
-        for index, story in enumerate(stories):
-            item_id = f"{task}-{index:04d}"
-            for prompt_lang, ending_lang in CONDITIONS:
-                row = by_key[item_id, prompt_lang, ending_lang]
-                assert row["task"] == task and row["topic"] == story.topic
-                assert row["prompt_text"] == " ".join(story.sentences[prompt_lang][:4])
-                assert row["correct_text"] == story.sentences[ending_lang][4]
-            # Item N of the cross-lingual conditions translates item N.
-            en_fr = by_key[item_id, "en", "fr"]
-            assert en_fr["prompt_text"] == by_key[item_id, "en", "en"]["prompt_text"]
-            assert en_fr["wrong_text"] == by_key[item_id, "fr", "fr"]["wrong_text"]
-
-
-def test_cloze_distractors_are_of_the_right_kind(built):
-    stories = built["stories"]
-    ending_topics = {
-        story.sentences[lang][4]: story.topic for story in stories for lang in LANGUAGES
-    }
-    for row in read_csv(built["paths"]["cloze"]):
-        story = stories[int(row["item_id"].split("-")[1])]
-        assert row["wrong_text"] != row["correct_text"]
-        if row["task"] == "ssc":
-            assert row["wrong_text"] == story.wrong_ending[row["ending_lang"]]
-        else:
-            assert ending_topics[row["wrong_text"]] != story.topic
+    items = cloze_items(NUM_ITEMS, seed=0)
+    assert len(rows) == len(items) == NUM_ITEMS * len(CLOZE_TASKS) * len(CONDITIONS) * len(CONTROLS)
+    for row, item in zip(rows, items):
+        for column in CLOZE_COLUMNS:
+            if not column.endswith("_wav"):
+                assert row[column] == str(item[column])
+    keys = {(r["item_id"], r["prompt_lang"], r["ending_lang"], r["control"]) for r in rows}
+    assert len(keys) == len(rows)
 
 
 def test_cloze_audio(built):
@@ -114,24 +92,27 @@ def test_cloze_audio(built):
             assert path.is_file()
             listed.add(path.name)
     assert {path.name for path in (folder / "wavs").glob("*.wav")} == listed
-    # The prompt is the 4 sentences joined by short silences.
-    row = rows[0]
-    prompt, rate = read_wav(folder / row["prompt_wav"])
-    sentences = built["stories"][0].sentences[row["prompt_lang"]][:4]
-    assert row["prompt_text"] == " ".join(sentences)
-    parts = [
-        read_wav(
-            synthesize_utterance(
-                Utterance(text, row["prompt_lang"], BENCHMARK_VOICE),
-                built["root"] / "audio",
-            ).wav
-        )[0]
-        for text in sentences
-    ]
-    gap = round(PROMPT_GAP_SECONDS * rate)
-    assert len(prompt) == sum(len(part) for part in parts) + 3 * gap
-    assert (prompt[: len(parts[0])] == parts[0]).all()
-    assert not prompt[len(parts[0]) : len(parts[0]) + gap].any()
+    items = {
+        (item["item_id"], item["prompt_lang"], item["ending_lang"], item["control"]): item
+        for item in cloze_items(NUM_ITEMS, seed=0)
+    }
+    # A prompt is its sentences joined by short silences; an ending is the
+    # sentence's own audio.
+    for row in rows[:: len(rows) // 7]:
+        item = items[row["item_id"], row["prompt_lang"], row["ending_lang"], row["control"]]
+        prompt, rate = read_wav(folder / row["prompt_wav"])
+        parts = [_spoken(built, text, row["prompt_lang"]) for text in item["prompt_sentences"]]
+        gap = round(PROMPT_GAP_SECONDS * rate)
+        assert len(prompt) == sum(len(part) for part in parts) + (len(parts) - 1) * gap
+        assert (prompt[: len(parts[0])] == parts[0]).all()
+        assert not prompt[len(parts[0]) : len(parts[0]) + gap].any()
+        ending, _ = read_wav(folder / row["correct_wav"])
+        assert (ending == _spoken(built, row["correct_text"], row["ending_lang"])).all()
+
+
+def _spoken(built, text, lang):
+    utterance = Utterance(text, lang, BENCHMARK_VOICE)
+    return read_wav(synthesize_utterance(utterance, built["root"] / "audio").wav)[0]
 
 
 def test_lexical_pairs_are_well_formed(built):
@@ -221,11 +202,6 @@ def test_rebuild_uses_the_cache_and_drops_stale_files(built, espeak_synth_calls)
     assert espeak_synth_calls == []
     assert not stale.exists()
     assert (folder / "gold.csv").read_text() == gold_before
-
-
-def test_topic_cloze_needs_two_topics():
-    with pytest.raises(ValueError, match="two topics"):
-        cloze_items(generate_stories(1, "benchmark"))
 
 
 def test_relative_paths_stay_inside_the_benchmark(built):

@@ -6,10 +6,13 @@ import json
 import pytest
 
 from speechbrain_xling.eval.report import (
+    ALL_COLUMNS,
     BASELINE_EN,
     BASELINE_EN_FR,
     CHART_FILE,
     COLUMNS,
+    CONTROL_COLUMNS,
+    CROSS_LINGUAL,
     INTERLEAVING,
     INTERLEAVING_FT,
     MISSING_MARK,
@@ -28,8 +31,16 @@ RESULTS = {
             "accuracy": {
                 "ssc": {"EN": 0.5590, "FR": 0.5708, "EN->FR": 0.5644, "FR->EN": 0.5537},
                 "stc": {"EN": 0.64, "FR": 0.6867, "EN->FR": 0.652, "FR->EN": 2 / 3},
+                "stc_same_event": {"EN": 0.61, "EN->FR": 0.59375},
             },
             "num_items": {},
+            "controls": {
+                "last_sentence": {
+                    "accuracy": {"ssc": {"EN->FR": 0.5625}, "stc_same_event": {"FR": 0.6}},
+                    "num_items": {"ssc": {"EN->FR": 80}},
+                },
+                "no_cue": {"accuracy": {"ssc": {"EN->FR": 0.49, "FR->EN": 0.5}}},
+            },
         },
         "zerospeech_en": {"lexical": {"accuracy": 0.5956}, "syntactic": {"accuracy": 0.5535}},
         "alignment": {"mean_matched": 0.75, "mean_mismatched": 0.41234},
@@ -41,14 +52,35 @@ RESULTS = {
 }
 
 
+TASK_LABELS = (("ssc", "sSC"), ("stc", "sTC"), ("stc_same_event", "sTC same-event"))
+CONDITIONS = ("EN", "FR", "EN->FR", "FR->EN")
+# Where each control's accuracies are, and the suffix of its column labels.
+CONTROL_SUFFIXES = (("last_sentence", " last-sentence"), ("no_cue", " no-cue"))
+
+
+def without_controls(results):
+    """``results`` with no cloze control results (as before controls existed)."""
+    stripped = {}
+    for system, benchmarks in results.items():
+        stripped[system] = dict(benchmarks)
+        if "cloze" in benchmarks:
+            cloze = {key: value for key, value in benchmarks["cloze"].items() if key != "controls"}
+            stripped[system]["cloze"] = cloze
+    return stripped
+
+
 def expected_cells(results):
     """What each column must show for one system (None = missing)."""
-    cloze = results.get("cloze", {}).get("accuracy", {})
+    cloze = results.get("cloze", {})
+    sources = [("", cloze)] + [
+        (suffix, cloze.get("controls", {}).get(control, {})) for control, suffix in CONTROL_SUFFIXES
+    ]
     cells = {}
-    for task, label in (("ssc", "sSC"), ("stc", "sTC")):
-        for condition in ("EN", "FR", "EN->FR", "FR->EN"):
-            value = cloze.get(task, {}).get(condition)
-            cells[f"{label} {condition}"] = None if value is None else 100 * value
+    for task, label in TASK_LABELS:
+        for condition in CONDITIONS:
+            for suffix, source in sources:
+                value = source.get("accuracy", {}).get(task, {}).get(condition)
+                cells[f"{label} {condition}{suffix}"] = None if value is None else 100 * value
     for lang in ("en", "fr"):
         zerospeech = results.get(f"zerospeech_{lang}", {})
         for task, label in (("syntactic", "sBLiMP"), ("lexical", "sWUGGY")):
@@ -60,42 +92,116 @@ def expected_cells(results):
     return cells
 
 
-def test_every_format_shows_the_benchmark_results(tmp_path):
-    paths = write_report(RESULTS, tmp_path)
-    report = json.loads(paths["json"].read_text())
-    assert report["columns"] == [column.label for column in COLUMNS]
-    rows = {row["system"]: row for row in report["rows"]}
-    with open(paths["csv"], newline="") as handle:
-        csv_rows = {row["system"]: row for row in csv.DictReader(handle)}
-    markdown = paths["markdown"].read_text().splitlines()
-    markdown_rows = {
+def markdown_cells(lines):
+    """``{first cell: other cells}`` of the table rows among ``lines``."""
+    return {
         cells[0]: cells[1:]
         for cells in (
             [c.strip() for c in line.strip("|").split("|")]
-            for line in markdown
+            for line in lines
             if line.startswith("| ") and not line.startswith("| System")
         )
     }
+
+
+def test_every_format_shows_the_benchmark_results(tmp_path):
+    paths = write_report(RESULTS, tmp_path)
+    report = json.loads(paths["json"].read_text())
+    # Table 3's columns, then the controls', in JSON and CSV
+    labels = [column.label for column in ALL_COLUMNS]
+    assert labels[: len(COLUMNS)] == [column.label for column in COLUMNS]
+    assert labels[12:16] == ["sBLiMP EN", "sBLiMP FR", "sWUGGY EN", "sWUGGY FR"]
+    assert labels[8:12] == [f"sTC same-event {c}" for c in CONDITIONS]
+    assert labels[len(COLUMNS) :] == [
+        f"{label} {condition}{suffix}"
+        for _, label in TASK_LABELS
+        for condition in CONDITIONS
+        for _, suffix in CONTROL_SUFFIXES
+    ]
+    assert report["columns"] == labels
+    rows = {row["system"]: row for row in report["rows"]}
+    with open(paths["csv"], newline="") as handle:
+        assert next(csv.reader(handle)) == ["system"] + labels
+        handle.seek(0)
+        csv_rows = {row["system"]: row for row in csv.DictReader(handle)}
+    # The main Markdown table has Table 3's columns only.
+    table = paths["markdown"].read_text().split("## Shortcut diagnostics")[0].splitlines()
+    assert "| System | " + " | ".join(c.label for c in COLUMNS) + " |" in table
+    markdown_rows = markdown_cells(table)
     assert list(rows) == ["random", "interleaving", "baseline_fr"]
     for system, results in RESULTS.items():
         cells = expected_cells(results)
-        for index, column in enumerate(COLUMNS):
+        for column in ALL_COLUMNS:
             value = cells[column.label]
             assert rows[system][column.label] == value
             if value is None:
                 assert csv_rows[system][column.label] == ""
-                assert markdown_rows[system][index] == MISSING_MARK
             else:
                 assert float(csv_rows[system][column.label]) == value
+        for index, column in enumerate(COLUMNS):
+            value = cells[column.label]
+            if value is None:
+                assert markdown_rows[system][index] == MISSING_MARK
+            else:
                 digits = 2 if column.is_accuracy else 3
                 assert markdown_rows[system][index] == f"{value:.{digits}f}"
+    assert rows["interleaving"]["sSC EN->FR last-sentence"] == 56.25
+    assert rows["interleaving"]["sTC same-event EN->FR"] == 59.375
 
 
 def test_random_row_is_at_chance(tmp_path):
     rows = json.loads(write_report({}, tmp_path)["json"].read_text())["rows"]
     assert [row["system"] for row in rows] == ["random"]
-    for column in COLUMNS:
+    for column in ALL_COLUMNS:
         assert rows[0][column.label] == (50.0 if column.is_accuracy else None)
+
+
+SSC_DIAGNOSTICS_HEADER = (
+    "| sSC | EN full | EN last-sentence | EN no-cue | FR full | FR last-sentence | FR no-cue"
+    " | EN->FR full | EN->FR last-sentence | EN->FR no-cue | FR->EN full | FR->EN last-sentence"
+    " | FR->EN no-cue |"
+)
+
+
+def test_shortcut_diagnostics_show_each_task_under_each_control(tmp_path):
+    markdown = write_report(RESULTS, tmp_path)["markdown"].read_text()
+    table, section = markdown.split("\n## Shortcut diagnostics\n")
+    assert "last-sentence" not in table and "no-cue" not in table
+    assert "full = the whole prompt; last-sentence = the prompt cut to its last sentence" in section
+    assert "a model that ignores the prompt scores exactly 50" in section
+    assert "an effect that survives them is a shortcut" in section
+    lines = section.splitlines()
+    headers = [line for line in lines if line.startswith("| s")]
+    # No sTC table: no system has control results for it.
+    assert headers == [
+        SSC_DIAGNOSTICS_HEADER,
+        SSC_DIAGNOSTICS_HEADER.replace("| sSC |", "| sTC same-event |"),
+    ]
+    # One row per system (no random row), per table.
+    assert [line.split(" | ")[0] for line in lines if line.startswith("| ")] == [
+        line
+        for header in headers
+        for line in (header.split(" | ")[0], "| interleaving", "| baseline_fr")
+    ]
+    ssc = lines.index(SSC_DIAGNOSTICS_HEADER)
+    assert lines[ssc + 2] == (
+        "| interleaving | 55.90 | – | – | 57.08 | – | – | 56.44 | 56.25 | 49.00 | 55.37 | – "
+        "| 50.00 |"
+    )
+    assert lines[ssc + 3] == "| baseline_fr | – | – | – | 56.44 | – | – | – | – | – | – | – | – |"
+    same_event = lines.index(headers[1])
+    assert lines[same_event + 2] == (
+        "| interleaving | 61.00 | – | – | – | 60.00 | – | 59.38 | – | – | – | – | – |"
+    )
+
+
+def test_no_control_results_no_diagnostics(tmp_path):
+    paths = write_report(without_controls(RESULTS), tmp_path)
+    assert "Shortcut diagnostics" not in paths["markdown"].read_text()
+    # The files keep their columns, the controls' empty (random: chance).
+    rows = json.loads(paths["json"].read_text())["rows"]
+    assert all(row[c.label] is None for row in rows[1:] for c in CONTROL_COLUMNS)
+    assert all(rows[0][c.label] == 50.0 for c in CONTROL_COLUMNS)
 
 
 def lexical_with_breakdown(accuracy, in_vocab=None):
@@ -130,12 +236,12 @@ def test_swuggy_breakdown_is_a_separate_section(tmp_path):
     }
     paths = write_report(results, tmp_path)
     report = json.loads(paths["json"].read_text())
-    # the Table-3 columns are untouched, in every format
-    assert report["columns"] == [column.label for column in COLUMNS]
+    # the report's columns are untouched, in every format
+    assert report["columns"] == [column.label for column in ALL_COLUMNS]
     rows = {row["system"]: row for row in report["rows"]}
     assert rows["bilingual"]["sWUGGY FR"] == 62.5 and rows["bilingual"]["sWUGGY EN"] == 50.0
     with open(paths["csv"], newline="") as handle:
-        assert next(csv.reader(handle)) == ["system"] + [column.label for column in COLUMNS]
+        assert next(csv.reader(handle)) == ["system"] + [column.label for column in ALL_COLUMNS]
     # the breakdown: one row per (language, subset), a value per system
     breakdown = [
         (row["language"], row["subset"], row["num_groups"], row["accuracy"])
@@ -161,6 +267,7 @@ def test_swuggy_breakdown_is_a_separate_section(tmp_path):
     markdown = paths["markdown"].read_text()
     table, section = markdown.split("## sWUGGY breakdown")
     assert "sWUGGY EN" in table  # the Table-3 column, before the section
+    assert "## Shortcut diagnostics" in table  # also before
     lines = section.splitlines()
     assert "| sWUGGY EN | interleaving | baseline_fr | bilingual |" in lines
     assert "| in-vocab (n=4) | – | – | 75.00 |" in lines
@@ -180,7 +287,8 @@ def test_no_breakdown_no_section(tmp_path):
 
 
 def seed_rows(offset, with_fr):
-    """One seed's report rows, hand-built (None: no result)."""
+    """One seed's report rows, hand-built (None: no result), with Table 3's
+    columns only, like a report written before the controls."""
     rows = [{"system": "random", **{c.label: 50.0 if c.is_accuracy else None for c in COLUMNS}}]
     both = {"system": "Baseline EN+FR", **{c.label: None for c in COLUMNS}}
     both["sSC EN"] = 60.0 + offset
@@ -196,7 +304,9 @@ def seed_rows(offset, with_fr):
     return rows + [both, interleaved]
 
 
-# What the demo's former summarize_seeds wrote for these seeds, to the byte.
+# What the demo's former summarize_seeds wrote for these seeds, to the byte,
+# with the sTC same-event columns after sTC's and, in the CSV, the controls'
+# columns at the end (empty: these rows predate the controls).
 GOLDEN_MD = (
     "# Mini Table 3\n"
     "\n"
@@ -206,41 +316,55 @@ GOLDEN_MD = (
     " aligned EN-FR sentence states over layers.\n"
     "\n"
     "| System | sSC EN | sSC FR | sSC EN->FR | sSC FR->EN | sTC EN | sTC FR | sTC EN->FR"
-    " | sTC FR->EN | sBLiMP EN | sBLiMP FR | sWUGGY EN | sWUGGY FR | Alignment |"
+    " | sTC FR->EN | sTC same-event EN | sTC same-event FR | sTC same-event EN->FR"
+    " | sTC same-event FR->EN | sBLiMP EN | sBLiMP FR | sWUGGY EN | sWUGGY FR | Alignment |"
     " Alignment (mismatched) |\n"
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "---:|---:|\n"
     "| random | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ±"
     " 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0"
-    " | – | – |\n"
+    " | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | 50.0 ± 0.0 | – | – |\n"
     "| Baseline EN+FR | 64.0 ± 3.6 | – | 50.5 ± 1.8 | – | – | – | – | 37.3 ± 3.6 | – | –"
-    " | – | – | 0.540 ± 0.036 | 0.250 ± 0.000 |\n"
-    "| Cross-lingual Interleaving | 70.0 ± 0.0 | – | – | – | – | – | – | – | – | 61.2 |"
-    " – | – | 0.123 ± 0.000 | – |\n"
+    " | – | – | – | – | – | – | 0.540 ± 0.036 | 0.250 ± 0.000 |\n"
+    "| Cross-lingual Interleaving | 70.0 ± 0.0 | – | – | – | – | – | – | – | – | – | – |"
+    " – | – | 61.2 | – | – | 0.123 ± 0.000 | – |\n"
 )
+CONTROL_LABELS = [
+    f"{label} {condition}{suffix}"
+    for _, label in TASK_LABELS
+    for condition in CONDITIONS
+    for _, suffix in CONTROL_SUFFIXES
+]
+NO_CONTROLS = "," * (2 * len(CONTROL_LABELS))
 GOLDEN_CSV = (
     "system,sSC EN mean,sSC EN std,sSC FR mean,sSC FR std,sSC EN->FR mean,sSC EN->FR"
     " std,sSC FR->EN mean,sSC FR->EN std,sTC EN mean,sTC EN std,sTC FR mean,sTC FR"
-    " std,sTC EN->FR mean,sTC EN->FR std,sTC FR->EN mean,sTC FR->EN std,sBLiMP EN"
-    " mean,sBLiMP EN std,sBLiMP FR mean,sBLiMP FR std,sWUGGY EN mean,sWUGGY EN"
-    " std,sWUGGY FR mean,sWUGGY FR std,Alignment mean,Alignment std,Alignment"
-    " (mismatched) mean,Alignment (mismatched) std\n"
+    " std,sTC EN->FR mean,sTC EN->FR std,sTC FR->EN mean,sTC FR->EN std,sTC same-event EN"
+    " mean,sTC same-event EN std,sTC same-event FR mean,sTC same-event FR std,sTC"
+    " same-event EN->FR mean,sTC same-event EN->FR std,sTC same-event FR->EN mean,sTC"
+    " same-event FR->EN std,sBLiMP EN mean,sBLiMP EN std,sBLiMP FR mean,sBLiMP FR"
+    " std,sWUGGY EN mean,sWUGGY EN std,sWUGGY FR mean,sWUGGY FR std,Alignment"
+    " mean,Alignment std,Alignment (mismatched) mean,Alignment (mismatched) std"
+    + "".join(f",{label} mean,{label} std" for label in CONTROL_LABELS)
+    + "\n"
     "random,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,"
-    "0.0,50.0,0.0,50.0,0.0,50.0,0.0,,,,\n"
-    "Baseline"
-    " EN+FR,64.0,3.605551275463989,,,50.5,1.8027756377319946,,,,,,,,,37.333333333333336,3"
-    ".605551275463989,,,,,,,,,0.54,0.036055512754639925,0.25,0.0\n"
-    "Cross-lingual Interleaving,70.0,0.0,,,,,,,,,,,,,,,,,61.25,0.0,,,,,0.123456,0.0,,\n"
+    "0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,,,," + NO_CONTROLS + "\n"
+    "Baseline EN+FR,64.0,3.605551275463989,,,50.5,1.8027756377319946,,,,,,,,,"
+    "37.333333333333336,3.605551275463989,,,,,,,,,,,,,,,,,"
+    "0.54,0.036055512754639925,0.25,0.0" + NO_CONTROLS + "\n"
+    "Cross-lingual Interleaving,70.0,0.0,,,,,,,,,,,,,,,,,,,,,,,,,61.25,0.0,,,,,0.123456,0.0,,"
+    + NO_CONTROLS
+    + "\n"
 )
 
 
 def golden_json():
     blank = {"mean": None, "n": 0, "std": 0.0}
     rows = [
-        {"system": "random", **{c.label: blank for c in COLUMNS}},
-        {"system": "Baseline EN+FR", **{c.label: blank for c in COLUMNS}},
-        {"system": "Cross-lingual Interleaving", **{c.label: blank for c in COLUMNS}},
+        {"system": system, **{c.label: blank for c in ALL_COLUMNS}}
+        for system in ("random", "Baseline EN+FR", "Cross-lingual Interleaving")
     ]
-    for column in COLUMNS[:12]:
+    for column in COLUMNS[:16]:
         rows[0][column.label] = {"mean": 50.0, "n": 3, "std": 0.0}
     rows[1]["sSC EN"] = {"mean": 64.0, "n": 3, "std": 3.605551275463989}
     rows[1]["sSC EN->FR"] = {"mean": 50.5, "n": 3, "std": 1.8027756377319946}
@@ -253,7 +377,7 @@ def golden_json():
     return json.dumps({"rows": rows, "seeds": 3}, indent=2, sort_keys=True) + "\n"
 
 
-def test_seed_report_is_unchanged_from_the_demo_s_former_writer(tmp_path):
+def test_seed_report_files_to_the_byte(tmp_path):
     reports = [seed_rows(0, True), seed_rows(5, False), seed_rows(7, False)]
     markdown = write_seed_report(reports, tmp_path, "A note.")
     assert markdown == (tmp_path / "report.md").read_text() == GOLDEN_MD
@@ -281,7 +405,7 @@ def summary(cells, seeds=1, std=0.0):
     rows = []
     for system in (BASELINE_EN, INTERLEAVING, INTERLEAVING_FT, BASELINE_EN_FR):
         row = {"system": system}
-        for column in COLUMNS:
+        for column in ALL_COLUMNS:
             mean = cells.get((system, column.label))
             n = 0 if mean is None else seeds
             row[column.label] = {"mean": mean, "std": std if n > 1 else 0.0, "n": n}
@@ -326,10 +450,14 @@ def test_plain_reading_names_a_clear_win_noise_and_missing_systems():
     assert lines[4].endswith("within the ±9.8-point noise (200 items, 1 seed): no effect shown.")
     assert lines[6].endswith(": the opposite of the paper's claim.")
     assert lines[8] == (
+        "cross-lingual sTC same-event EN->FR: interleaving vs EN+FR baseline not read "
+        "(no sTC same-event EN->FR result for interleaving)."
+    )
+    assert lines[12] == (
         "monolingual retention sSC EN: interleaving 90.0 vs EN baseline 97.0 (-7.0 points), "
         "within the ±9.8-point noise (200 items, 1 seed): no loss shown, as the paper claims."
     )
-    assert lines[9] == (
+    assert lines[13] == (
         "monolingual retention sTC EN: interleaving vs EN baseline not read "
         "(no sTC EN result for interleaving)."
     )
@@ -337,7 +465,7 @@ def test_plain_reading_names_a_clear_win_noise_and_missing_systems():
         "alignment (mean cosine of aligned EN-FR sentence states): interleaving 0.500 vs "
         "EN+FR baseline 0.400 (+0.100); one seed: no noise estimate for cosines, so no verdict."
     )
-    assert len(lines) == 8 + 4 + 1
+    assert len(lines) == 12 + 4 + 1
 
     # A system absent from the report is named.
     rows = [row for row in summary(cells) if row["system"] != BASELINE_EN_FR]
@@ -347,6 +475,132 @@ def test_plain_reading_names_a_clear_win_noise_and_missing_systems():
         "(no EN+FR baseline in the report)."
     )
     assert reading[-1].endswith("not read (no EN+FR baseline in the report).")
+
+
+# A clear cross-lingual win of interleaving on sSC EN->FR (+22 points).
+CLEAR_WIN = (
+    "cross-lingual sSC EN->FR: interleaving 78.0 vs EN+FR baseline 56.0 (+22.0 points), "
+    "beyond the ±9.8-point noise (200 items, 1 seed): as the paper claims"
+)
+
+
+def with_controls(last_sentence, no_cue):
+    """Summary rows with the clear win, and each control's
+    ``(interleaving, baseline)`` accuracies when given."""
+    cells = {(INTERLEAVING, "sSC EN->FR"): 78.0, (BASELINE_EN_FR, "sSC EN->FR"): 56.0}
+    for suffix, means in ((" last-sentence", last_sentence), (" no-cue", no_cue)):
+        if means:
+            cells[(INTERLEAVING, "sSC EN->FR" + suffix)] = means[0]
+            cells[(BASELINE_EN_FR, "sSC EN->FR" + suffix)] = means[1]
+    return summary(cells)
+
+
+def test_plain_reading_checks_a_win_against_the_controls():
+    assert CROSS_LINGUAL == tuple(
+        f"{label} {condition}" for _, label in TASK_LABELS for condition in ("EN->FR", "FR->EN")
+    )
+    # Both controls near chance: the win needs the story's cue.
+    reading = plain_reading(with_controls((51.0, 50.0), (49.0, 51.0)), 200)
+    assert reading[1] == CLEAR_WIN + (
+        "; the controls do not show it (last-sentence +1.0, within ±9.8; no-cue -2.0, "
+        "within ±9.8): the effect comes from the story's cue."
+    )
+    # The last sentence alone gives the win: a shortcut.
+    reading = plain_reading(with_controls((75.0, 55.0), (49.0, 51.0)), 200)
+    assert reading[1] == CLEAR_WIN + (
+        "; but the last-sentence control shows it too (last-sentence +20.0, beyond ±9.8; "
+        "no-cue -2.0, within ±9.8): a shortcut, not story understanding."
+    )
+    reading = plain_reading(with_controls((75.0, 55.0), (70.0, 50.0)), 200)
+    assert "; but the last-sentence and no-cue controls show it too (" in reading[1]
+    # A control beyond its noise the other way does not show the effect; each
+    # control's noise is that of its own item count.
+    counts = {"sSC EN->FR": 200, "sSC EN->FR no-cue": 100}
+    reading = plain_reading(with_controls(None, (40.0, 60.0)), counts)
+    assert reading[1] == CLEAR_WIN + (
+        "; the controls do not show it (no-cue -20.0, beyond ±13.9 the other way): "
+        "the effect comes from the story's cue."
+    )
+    # The other comparisons have no control results: nothing is said of them.
+    assert not any("control" in line for line in reading[2:])
+
+
+def test_plain_reading_without_controls_says_nothing_of_them():
+    # Only one system has the controls: no control comparison.
+    rows = with_controls((75.0, 55.0), (70.0, 50.0))
+    for label in ("sSC EN->FR last-sentence", "sSC EN->FR no-cue"):
+        rows[3][label] = {"mean": None, "std": 0.0, "n": 0}  # the EN+FR baseline
+    assert plain_reading(rows, 200)[1] == CLEAR_WIN + "."
+    # A report written before the controls and the same-event task.
+    rows = [
+        {label: cell for label, cell in row.items() if "same-event" not in label}
+        for row in with_controls(None, None)
+    ]
+    for row in rows:
+        for column in CONTROL_COLUMNS:
+            row.pop(column.label, None)
+    reading = plain_reading(rows, 200)
+    assert reading[1] == CLEAR_WIN + "."
+    assert reading[9] == (
+        "cross-lingual sTC same-event EN->FR: interleaving vs EN+FR baseline not read "
+        "(no sTC same-event EN->FR result for interleaving)."
+    )
+    # A difference within the noise is not checked against the controls.
+    cells = {
+        (INTERLEAVING, "sSC EN->FR"): 60.0,
+        (BASELINE_EN_FR, "sSC EN->FR"): 56.0,
+        (INTERLEAVING, "sSC EN->FR no-cue"): 80.0,
+        (BASELINE_EN_FR, "sSC EN->FR no-cue"): 50.0,
+    }
+    reading = plain_reading(summary(cells), 200)
+    assert reading[1].endswith("within the ±9.8-point noise (200 items, 1 seed): no effect shown.")
+
+
+def test_seed_report_shows_the_controls_and_reads_them(tmp_path):
+    def seed(win, shortcut):
+        results = {
+            name: {
+                "cloze": {
+                    "accuracy": {"ssc": {"EN->FR": accuracy}},
+                    "num_items": {"ssc": {"EN->FR": 200}},
+                    "controls": {"last_sentence": {"accuracy": {"ssc": {"EN->FR": cut}}}},
+                }
+            }
+            for name, accuracy, cut in (
+                (INTERLEAVING, 0.5 + win, 0.5 + shortcut),
+                (BASELINE_EN_FR, 0.5, 0.5),
+            )
+        }
+        return results
+
+    seeds = [seed(0.25, 0.25), seed(0.375, 0.125)]
+    counts = item_counts(seeds[0])
+    markdown = write_seed_report([report_rows(r) for r in seeds], tmp_path, num_items=counts)
+    table, rest = markdown.split("\n## Shortcut diagnostics\n")
+    diagnostics, reading = rest.split("\n## Plain reading\n")
+    assert "last-sentence" not in table
+    lines = diagnostics.splitlines()
+    assert SSC_DIAGNOSTICS_HEADER in lines
+    assert lines[lines.index(SSC_DIAGNOSTICS_HEADER) + 2] == (
+        "| Cross-lingual Interleaving | – | – | – | – | – | – | 81.2 ± 8.8 | 68.8 ± 8.8 | – "
+        "| – | – | – |"
+    )
+    assert not any(line.startswith("| random") or line.startswith("| sTC") for line in lines)
+    # +31.2 beyond 1.96 * sqrt(0.5 / 200 * 100**2 + 8.84**2 / 2) = 15.7; the
+    # last-sentence control's +18.8 too (its items, not given: those of the
+    # full prompt).
+    assert "(+31.2 points), beyond the ±15.7-point noise (200 items, 2 seeds)" in reading
+    assert "but the last-sentence control shows it too (last-sentence +18.8, beyond ±15.7)" in (
+        reading
+    )
+    # CSV and JSON carry the controls' mean and std.
+    with open(tmp_path / "report.csv", newline="") as handle:
+        rows = {row["system"]: row for row in csv.DictReader(handle)}
+    assert float(rows[INTERLEAVING]["sSC EN->FR last-sentence mean"]) == 68.75
+    assert rows[BASELINE_EN_FR]["sSC EN->FR last-sentence std"] == "0.0"
+    assert rows[BASELINE_EN_FR]["sSC EN->FR no-cue mean"] == ""
+    saved = json.loads((tmp_path / "report.json").read_text())["rows"]
+    assert saved[1]["sSC EN->FR last-sentence"]["n"] == 2
 
 
 def test_plain_reading_adds_the_seed_spread_to_the_item_noise():
@@ -391,11 +645,20 @@ def test_chart_of_the_cross_lingual_columns_is_written(tmp_path, seeds):
 
 
 def test_item_counts_are_the_fewest_over_systems():
+    controls = {"no_cue": {"num_items": {"stc_same_event": {"FR->EN": 50}}}}
     results = {
         "a": {
-            "cloze": {"num_items": {"ssc": {"EN": 200, "EN->FR": 190}, "stc": {"FR": 0}}},
+            "cloze": {
+                "num_items": {"ssc": {"EN": 200, "EN->FR": 190}, "stc": {"FR": 0}},
+                "controls": controls,
+            },
             "zerospeech_fr": {"syntactic": {"num_groups": 80}},
         },
-        "b": {"cloze": {"num_items": {"ssc": {"EN->FR": 200}}}},
+        "b": {"cloze": {"num_items": {"ssc": {"EN->FR": 200}}, "controls": controls}},
     }
-    assert item_counts(results) == {"sSC EN": 200, "sSC EN->FR": 190, "sBLiMP FR": 80}
+    assert item_counts(results) == {
+        "sSC EN": 200,
+        "sSC EN->FR": 190,
+        "sBLiMP FR": 80,
+        "sTC same-event FR->EN no-cue": 50,
+    }

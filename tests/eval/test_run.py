@@ -13,7 +13,7 @@ import pytest
 import torch
 from hyperpyyaml import load_hyperpyyaml
 
-from speechbrain_xling.eval.report import COLUMNS
+from speechbrain_xling.eval.report import ALL_COLUMNS
 from speechbrain_xling.eval.run import evaluate_systems
 from speechbrain_xling.model.unit_lm import UnitLM
 from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
@@ -47,7 +47,7 @@ def benchmarks(tmp_path):
     write_gold(data / "zs_en", "lexical", LEXICAL_GOLD, units=item_units(LEXICAL_GOLD, 7))
     write_gold(data / "zs_en", "syntactic", SYNTACTIC_GOLD, units=item_units(SYNTACTIC_GOLD, 5))
     return {
-        "cloze": write_cloze(data / "cloze"),
+        "cloze": write_cloze(data / "cloze", controls=("no_cue",)),
         "zerospeech": {"en": data / "zs_en", "fr": data / "zs_fr"},  # no FR data
         "alignment": write_alignment(
             data / "alignment",
@@ -93,10 +93,19 @@ def test_all_benchmarks_all_systems_and_the_report(tmp_path, systems, benchmarks
     assert all(
         value == 1.0 for task in known["cloze"]["accuracy"].values() for value in task.values()
     )
+    # the no-cue rows (their endings swapped) are counted apart
+    no_cue = known["cloze"]["controls"]["no_cue"]["accuracy"]
+    assert set(no_cue) == {"ssc", "stc", "stc_same_event"}
+    assert all(value == 0.0 for task in no_cue.values() for value in task.values())
     assert known["zerospeech_en"]["lexical"]["accuracy"] == 1.0
     assert known["zerospeech_en"]["syntactic"]["accuracy"] == 1.0
-    # greedy continuations follow the progression of each prompt
-    for continuation in known["continuation"]["continuations"]:
+    # greedy continuations follow the progression of each (full) prompt
+    continuations = known["continuation"]["continuations"]
+    assert [Path(c["prompt_wav"]).name for c in continuations] == [
+        "ssc_enen_0_p.wav",
+        "ssc_enen_1_p.wav",
+    ]
+    for continuation in continuations:
         prompt = read_units([continuation["prompt_wav"]])[0]
         units = Path(continuation["units"]).read_text().split()
         assert [int(u) for u in units] == list(progression(prompt[-1] + 1, 6))
@@ -118,14 +127,20 @@ def test_all_benchmarks_all_systems_and_the_report(tmp_path, systems, benchmarks
         assert stored == results[system]
         assert rows[system]["sSC FR->EN"] == 100 * stored["cloze"]["accuracy"]["ssc"]["FR->EN"]
         assert rows[system]["sTC EN"] == 100 * stored["cloze"]["accuracy"]["stc"]["EN"]
+        assert (
+            rows[system]["sTC same-event FR->EN no-cue"]
+            == 100 * (stored["cloze"]["controls"]["no_cue"]["accuracy"]["stc_same_event"]["FR->EN"])
+        )
+        assert rows[system]["sSC EN last-sentence"] is None
         assert rows[system]["sBLiMP EN"] == (100 * stored["zerospeech_en"]["syntactic"]["accuracy"])
         assert rows[system]["sWUGGY EN"] == 100 * stored["zerospeech_en"]["lexical"]["accuracy"]
         assert rows[system]["Alignment"] == stored["alignment"]["mean_matched"]
         assert rows[system]["sWUGGY FR"] is None
     assert rows["random"] == {
         "system": "random",
-        **{c.label: 50.0 if c.is_accuracy else None for c in COLUMNS},
+        **{c.label: 50.0 if c.is_accuracy else None for c in ALL_COLUMNS},
     }
+    assert "## Shortcut diagnostics" in (output / "report.md").read_text()
 
 
 @pytest.fixture
@@ -218,7 +233,8 @@ def test_recipe_script_evaluates_and_reports(tmp_path, systems, benchmarks):
     cloze = json.loads((output / "results" / "progression" / "cloze.json").read_text())
     assert cloze["result"]["accuracy"]["ssc"]["EN->FR"] == 1.0
     assert (output / "report.md").is_file()
-    assert len(list((output / "unit_cache").rglob("*.npy"))) == 72  # 24 items x 3
+    # 36 items x 3 files, and the 36 no-cue prompts
+    assert len(list((output / "unit_cache").rglob("*.npy"))) == 144
     assert (output / "hyperparams.yaml").is_file()  # saved by SpeechBrain
     assert "report written to" in (output / "log.txt").read_text()
 
