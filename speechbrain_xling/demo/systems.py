@@ -21,7 +21,7 @@ STAGES = (
 )
 
 
-def stage_steps(step_scale):
+def stage_steps(step_scale, stages=STAGES):
     """Optimizer steps of each stage: the paper's thousands x ``step_scale``.
 
     Example
@@ -29,7 +29,7 @@ def stage_steps(step_scale):
     >>> stage_steps(2.0)
     [150, 40, 60, 100, 50]
     """
-    return [max(1, round(thousands * step_scale)) for _, thousands in STAGES]
+    return [max(1, round(thousands * step_scale)) for _, thousands in stages]
 
 
 def tiny_model_config(hidden_size, num_layers):
@@ -45,16 +45,18 @@ def tiny_model_config(hidden_size, num_layers):
     }
 
 
-def train_systems(train_store, valid_store, num_units, results_root, seed, args):
-    """Trains the five systems of Table 3 with the recipe's ``train.py``.
+def train_systems(train_store, valid_store, num_units, results_root, seed, args, stages=STAGES):
+    """Trains the systems of Table 3 with the recipe's ``train.py``.
 
-    Returns ``{system name: model folder}``.
+    ``stages`` (default: all five of :data:`STAGES`) may be a prefix of them,
+    e.g. ``STAGES[:1]`` for the EN baseline alone. Returns ``{system name:
+    model folder}``.
     """
     recipe = recipe_folder()
     hparams_folder = Path(args.hparams_folder) if args.hparams_folder else recipe / "hparams"
     systems = {}
-    steps = stage_steps(args.step_scale)
-    for number, (stage, _) in enumerate(STAGES, start=1):
+    steps = stage_steps(args.step_scale, stages)
+    for number, (stage, _) in enumerate(stages, start=1):
         hparams_file = hparams_folder / f"{stage}.yaml"
         overrides = {
             "seed": seed,
@@ -75,7 +77,7 @@ def train_systems(train_store, valid_store, num_units, results_root, seed, args)
             overrides["text_lm_source"] = None
             overrides["model_config"] = tiny_model_config(args.hidden_size, args.num_layers)
         print(
-            f"[train {number}/{len(STAGES)}] {stage}: {overrides['max_steps']} steps "
+            f"[train {number}/{len(stages)}] {stage}: {overrides['max_steps']} steps "
             f"x {args.tokens_per_step} tokens (seed {seed})",
             flush=True,
         )
