@@ -400,7 +400,9 @@ CONTROLS_NOTE = (
     "role-swapped pairs (each ending is the true one in one item, the wrong one in "
     "the other), so a model that ignores the prompt scores exactly 50. A model that "
     "reads the story falls to chance under the controls; an effect that survives "
-    "them is a shortcut, not story understanding."
+    "them is a shortcut, not story understanding. TopicCloze keeps its score under "
+    "no-cue (the topic is in every sentence, not only in the event): for sTC only "
+    "last-sentence tests a shortcut."
 )
 
 
@@ -755,12 +757,20 @@ the effect comes from the story's cue"
     return f"; but the {which} it too ({details}): a shortcut, not story understanding"
 
 
+# The controls that test a shortcut, per task: replacing the event does not
+# remove a story's topic, which every sentence carries, so a TopicCloze
+# effect that survives no-cue is still the story's.
+SHORTCUT_CONTROLS = {"ssc": ("last_sentence", "no_cue")}
+SHORTCUT_CONTROLS.update({task: ("last_sentence",) for task in TASKS if task != "ssc"})
+_TASK_OF_LABEL = {cloze_column(task, c).label: task for task in TASKS for c in CONDITIONS}
+
+
 def _control_cells(summary, systems, label, num_items):
-    """``[(title, cells, items)]`` of the controls of ``label`` both systems
-    have; a control's items, when not given, are those of ``label`` (the
-    same items, other prompts)."""
+    """``[(title, cells, items)]`` of the shortcut controls of ``label``
+    (:data:`SHORTCUT_CONTROLS`) both systems have; a control's items, when
+    not given, are those of ``label`` (the same items, other prompts)."""
     found = []
-    for control in CONTROLS[1:]:
+    for control in SHORTCUT_CONTROLS[_TASK_OF_LABEL[label]]:
         column = control_label(label, control)
         if not _missing(summary, systems, column):
             cells = [summary[system][column] for system in systems]
@@ -822,7 +832,8 @@ def plain_reading(summary, num_items):
     EN+FR baseline). A difference counts only beyond its 95% noise
     (:func:`noise_half_width`); a missing system or cell is named instead.
     A cross-lingual difference beyond the noise is compared again under
-    each shortcut control both systems have (same noise formula): a control
+    each shortcut control both systems have (same noise formula; for sTC
+    only ``last-sentence``, since the topic outlives ``no-cue``): a control
     that shows it too marks a shortcut, controls that do not show it say the
     effect comes from the story's cue. Rows without control columns (older
     reports) are read without them.

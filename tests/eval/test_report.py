@@ -525,6 +525,25 @@ def test_plain_reading_checks_a_win_against_the_controls():
     assert not any("control" in line for line in reading[2:])
 
 
+def test_topic_cloze_is_checked_against_the_last_sentence_only():
+    # The topic is in every sentence: an sTC effect that survives no-cue is
+    # the story's; one that survives last-sentence is a shortcut.
+    label = "sTC FR->EN"
+    cells = {(INTERLEAVING, label): 77.0, (BASELINE_EN_FR, label): 54.0}
+    cells[(INTERLEAVING, label + " no-cue")] = 77.0
+    cells[(BASELINE_EN_FR, label + " no-cue")] = 54.5
+    cells[(INTERLEAVING, label + " last-sentence")] = 55.5
+    cells[(BASELINE_EN_FR, label + " last-sentence")] = 51.0
+    line = next(line for line in plain_reading(summary(cells), 200) if label + ":" in line)
+    assert line.endswith(
+        "; the controls do not show it (last-sentence +4.5, within ±9.8): "
+        "the effect comes from the story's cue."
+    )
+    cells[(INTERLEAVING, label + " last-sentence")] = 75.0
+    line = next(line for line in plain_reading(summary(cells), 200) if label + ":" in line)
+    assert "; but the last-sentence control shows it too (" in line
+
+
 def test_plain_reading_without_controls_says_nothing_of_them():
     # Only one system has the controls: no control comparison.
     rows = with_controls((75.0, 55.0), (70.0, 50.0))
