@@ -620,4 +620,3 @@ _EVENT_LIST = (
     ),
 )
 EVENTS = {event.name: event for event in _EVENT_LIST}
-VALENCES = ("bad", "good")

@@ -760,8 +760,11 @@ the effect comes from the story's cue"
 # The controls that test a shortcut, per task: replacing the event does not
 # remove a story's topic, which every sentence carries, so a TopicCloze
 # effect that survives no-cue is still the story's.
-SHORTCUT_CONTROLS = {"ssc": ("last_sentence", "no_cue")}
-SHORTCUT_CONTROLS.update({task: ("last_sentence",) for task in TASKS if task != "ssc"})
+SHORTCUT_CONTROLS = {
+    "ssc": ("last_sentence", "no_cue"),
+    "stc": ("last_sentence",),
+    "stc_same_event": ("last_sentence",),
+}
 _TASK_OF_LABEL = {cloze_column(task, c).label: task for task in TASKS for c in CONDITIONS}
 
 
