@@ -4,7 +4,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -200,22 +199,11 @@ def test_dropout_is_active_in_the_resume_tests():
     assert not torch.equal(lm(tokens), lm(tokens))
 
 
-def free_port():
-    """A TCP port no one listens on now (a fixed port clashes with parallel runs)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def ddp_launcher():
-    """torchrun with two CPU ranks on a free port."""
-    return (
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc_per_node=2",
-        f"--master_port={free_port()}",
-    )
+    """torchrun with two CPU ranks; ``--standalone`` lets the rendezvous bind a
+    port the OS picks, so parallel test runs cannot race for one (probing for
+    a free port and passing it on could lose it to another run in between)."""
+    return (sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2")
 
 
 def test_ddp_on_cpu_with_two_ranks(store, tiny_text_lm, tmp_path):
