@@ -76,7 +76,8 @@ class SLMBrain(sb.Brain):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.token_tally = TokenTally([*self.hparams.languages, "eos"])
+        channels = getattr(self.hparams, "token_channels", None) or self.hparams.languages
+        self.token_tally = TokenTally([*channels, "eos"])
         if self.checkpointer is not None:
             self.checkpointer.add_recoverable("token_tally", self.token_tally)
         self._step_losses = []

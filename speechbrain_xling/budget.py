@@ -13,6 +13,7 @@ Authors
 """
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -29,20 +30,22 @@ BUDGET_KEYS = ("system_name", "max_steps", "tokens_per_step", "language_shares")
 
 
 # Objects a stage file builds that a budget must not: the model (a text LLM
-# download) and the checkpointer (it creates its folder).
-NOT_BUILT = {"lm": None, "checkpointer": None}
+# download), the checkpointer (it creates its folder), and a speech-text
+# stage's tokenizer and vocabulary (they read files that may not exist yet).
+NOT_BUILT = ("lm", "checkpointer", "text_tokenizer", "vocab", "eos_index", "pad_index")
 
 
 def read_stage(path):
     """The hparams of one stage file, as training loads them, without the model.
 
     The file is loaded with HyperPyYAML like ``train.py`` does (``!ref``
-    expressions evaluated the same way), with ``lm`` and ``checkpointer``
-    overridden to ``None`` (see :data:`NOT_BUILT`). ``file`` is added.
+    expressions evaluated the same way), with those of :data:`NOT_BUILT` it
+    has overridden to ``None``. ``file`` is added.
     """
     path = Path(path)
-    with open(path, encoding="utf-8") as handle:
-        values = load_hyperpyyaml(handle, NOT_BUILT)
+    text = path.read_text(encoding="utf-8")
+    keys = set(re.findall(r"^([A-Za-z_]\w*):", text, flags=re.MULTILINE))
+    values = load_hyperpyyaml(text, {key: None for key in NOT_BUILT if key in keys})
     missing = [key for key in BUDGET_KEYS if key not in values]
     if missing:
         raise ValueError(f"{path}: missing budget key(s) {missing}")

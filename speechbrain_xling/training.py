@@ -85,6 +85,13 @@ OPTIONAL_KEYS = (
     "data_folder",
     "seed_everything",
     "run_name",
+    "token_channels",
+    "text_tokenizer",
+    "text_tokenizer_source",
+    "document_shares",
+    "speech_prob",
+    "pair_tasks",
+    "on_missing_text",
 )
 SUMMARY_FILE = "training_summary.json"
 FINAL_MODEL = "final_model"
@@ -221,11 +228,17 @@ def dataio_prepare(hparams):
         name: hparams["documents"](stores[name], langs, seed=hparams["seed"])
         for name, langs in _store_languages(stores, hparams["languages"]).items()
     }
-    mixture = StoreMixture(sources, hparams.get("store_shares") or None, hparams["languages"])
+    mixture = StoreMixture(sources, hparams.get("store_shares") or None, count_channels(hparams))
     packer = hparams["packer"](mixture, rank=rank, world_size=world_size)
     num_batches = hparams["max_steps"] * hparams["grad_accumulation_factor"]
     stream = PackedWindowStream(packer, hparams["batch_size"], num_batches)
     return _loader(stream), _valid_loader(hparams)
+
+
+def count_channels(hparams):
+    """What the stage's tokens are counted by: ``token_channels`` if set
+    (a speech-text stage: ``{lang}_{modality}``), else ``languages``."""
+    return list(hparams.get("token_channels") or hparams["languages"])
 
 
 def _valid_loader(hparams):
@@ -233,7 +246,7 @@ def _valid_loader(hparams):
         return None
     store = UnitStore(hparams["valid_store"])
     mixture = hparams["documents"](store, hparams["languages"], seed=0, on_misaligned="skip")
-    packer = hparams["packer"](StoreMixture({"valid": mixture}))
+    packer = hparams["packer"](StoreMixture({"valid": mixture}, languages=count_channels(hparams)))
     batches = [
         packer.next_batch(hparams["batch_size"]) for _ in range(hparams.get("valid_batches", 4))
     ]

@@ -27,8 +27,11 @@ class WindowPacker:
 
     Arguments
     ---------
-    mixture : DocumentMixture or StoreMixture
-        Source of documents (each document names the store of its units).
+    mixture : DocumentMixture, SpeechTextMixture or StoreMixture
+        Source of documents (each document names the store of its units, or
+        holds its token ids). Tokens are counted per entry of the mixture's
+        ``languages`` (languages, or the ``{lang}_{modality}`` channels of a
+        speech-text mixture).
     context_length : int
         Tokens per window.
     eos : int
@@ -100,12 +103,16 @@ class WindowPacker:
     def _load_next_document(self):
         self._doc_start_state = self.mixture.state_dict()
         document = self.mixture.next_document()
-        store = document.store
-        pieces = store.segments(document.rows, document.starts, document.ends)
-        pieces.append(self._eos_piece)
-        self._doc_tokens = np.concatenate(pieces)
-        if self._doc_tokens[:-1].max(initial=0) >= store.num_units:
-            store.check_rows(document.rows)
+        if getattr(document, "tokens", None) is not None:
+            # A speech-text document comes written in vocabulary ids.
+            self._doc_tokens = np.append(document.tokens, self.eos)
+        else:
+            store = document.store
+            pieces = store.segments(document.rows, document.starts, document.ends)
+            pieces.append(self._eos_piece)
+            self._doc_tokens = np.concatenate(pieces)
+            if self._doc_tokens[:-1].max(initial=0) >= store.num_units:
+                store.check_rows(document.rows)
         self._doc_langs = np.repeat(
             np.append(document.langs, self.eos_code), np.append(document.sizes, 1)
         )

@@ -10,7 +10,12 @@ Layout of a store folder (format ``sbx-unit-store``, version 1)::
 
 Each part holds rows in write order. The index columns are ``id``,
 ``story_id``, ``lang``, ``speaker`` (strings, each stored as one
-newline-joined UTF-8 blob) and ``sent_idx``, ``length`` (integers). A row's
+newline-joined UTF-8 blob) and ``sent_idx``, ``length`` (integers), plus an
+optional ``text`` column (the utterance's transcript, whitespace collapsed to
+single spaces; ``""`` for a row without one), written when any row of the
+part has text, so that speech-text training and cross-modal evaluation find
+each utterance's text next to its units (compressed with the index, it costs
+about a third of a byte per character). A row's
 offset inside its part is the cumulative sum of the lengths before it, so
 offsets are derived, not stored; ids of the default form
 ``{story_id}_{lang}_{sent_idx}`` are derived too (flag ``default_ids``). The
@@ -46,6 +51,7 @@ FORMAT_NAME = "sbx-unit-store"
 FORMAT_VERSION = 1
 HEADER_FILE = "header.json"
 STRING_COLUMNS = ("id", "story_id", "lang", "speaker")
+TEXT_COLUMN = "text"
 
 
 def default_utterance_id(story_id, lang, sent_idx):
@@ -119,11 +125,11 @@ class PartWriter:
     def __init__(self, num_units, part_name):
         self.num_units = num_units
         self.part_name = part_name
-        self.columns = {name: [] for name in STRING_COLUMNS}
+        self.columns = {name: [] for name in (*STRING_COLUMNS, TEXT_COLUMN)}
         self.sent_idx = []
         self.chunks = []
 
-    def add(self, utt_id, units, story_id, sent_idx, lang, speaker=""):
+    def add(self, utt_id, units, story_id, sent_idx, lang, speaker="", text=None):
         """Adds one row (one sentence utterance).
 
         Arguments
@@ -140,6 +146,8 @@ class PartWriter:
             Language code, e.g. ``"en"``.
         speaker : str
             Speaker or voice id.
+        text : str, optional
+            The utterance's transcript (whitespace is collapsed).
         """
         units = np.asarray(units)
         if units.ndim != 1:
@@ -162,6 +170,7 @@ class PartWriter:
             raise ValueError(f"{self.part_name}: utterance {utt_id!r} has no lang")
         for name, value in zip(STRING_COLUMNS, (utt_id, story_id, lang, speaker)):
             self.columns[name].append(str(value))
+        self.columns[TEXT_COLUMN].append(" ".join(str(text or "").split()))
         self.sent_idx.append(int(sent_idx))
         self.chunks.append(units.astype(np.uint16))
 
@@ -183,11 +192,12 @@ class PartWriter:
             sent_idx=row["sent_idx"],
             lang=row["lang"],
             speaker=row["speaker"],
+            text=row.get("text"),
         )
 
     def add_store_row(self, store, row, units):
-        """Adds ``units`` under the id, story, sentence, language and speaker
-        of row ``row`` of another :class:`UnitStore` (a converted copy)."""
+        """Adds ``units`` under the id, story, sentence, language, speaker and
+        text of row ``row`` of another :class:`UnitStore` (a converted copy)."""
         self.add(
             str(store.ids[row]),
             units,
@@ -195,6 +205,7 @@ class PartWriter:
             sent_idx=int(store.sent_idx[row]),
             lang=str(store.langs[row]),
             speaker=str(store.speakers[row]),
+            text=str(store.texts[row]) if store.texts is not None else None,
         )
 
     def save(self, units_path, index_path):
@@ -209,6 +220,8 @@ class PartWriter:
         ]
         if default_ids:
             columns["id"] = []
+        if not any(columns[TEXT_COLUMN]):
+            del columns[TEXT_COLUMN]
         blobs = {
             name: _encode_strings(values, name, self.part_name) for name, values in columns.items()
         }
@@ -358,6 +371,9 @@ class UnitStore:
         K.
     ids, story_ids, langs, speakers : numpy.ndarray of str
         Per-row string columns.
+    texts : numpy.ndarray of object (str) or None
+        Per-row transcripts (``""`` where a row has none); ``None`` when no
+        part of the store holds text.
     sent_idx, lengths : numpy.ndarray of int
         Per-row sentence index and number of units.
 
@@ -377,7 +393,8 @@ class UnitStore:
         self.header = read_store_header(self.folder)
         self.num_units = int(self.header["num_units"])
         self.frame_rate = float(self.header["frame_rate"])
-        columns = {name: [] for name in (*STRING_COLUMNS, "sent_idx", "length")}
+        columns = {name: [] for name in (*STRING_COLUMNS, TEXT_COLUMN, "sent_idx", "length")}
+        has_text = False
         self._arrays = []
         part_of_row, offsets = [], []
         for number, part in enumerate(self.header["parts"]):
@@ -388,6 +405,13 @@ class UnitStore:
                 columns["sent_idx"].append(index["sent_idx"])
                 for name in STRING_COLUMNS:
                     columns[name].append(_decode_strings(index[name], lengths.size))
+                # Transcripts as Python strings: a fixed-width numpy string
+                # array would take 4 bytes x the longest text for every row.
+                texts = np.full(lengths.size, "", dtype=object)
+                if TEXT_COLUMN in index.files and lengths.size:
+                    has_text = True
+                    texts[:] = index[TEXT_COLUMN].tobytes().decode("utf-8").split("\n")
+                columns[TEXT_COLUMN].append(texts)
                 if bool(index["default_ids"]):
                     columns["id"][-1] = np.array(
                         [
@@ -413,6 +437,7 @@ class UnitStore:
         self.story_ids = merged["story_id"]
         self.langs = merged["lang"]
         self.speakers = merged["speaker"]
+        self.texts = merged[TEXT_COLUMN] if has_text else None
         self.sent_idx = merged["sent_idx"].astype(np.int64)
         self.lengths = merged["length"].astype(np.int64)
         self._part_of_row = np.concatenate(part_of_row) if part_of_row else []

@@ -2,10 +2,13 @@
 
 Three ways to get one:
 
-* :meth:`UnitLM.from_text_lm` (TWIST initialisation): load a text LLM
-  (Qwen2, Llama, SmolLM, ... from a local folder or a hub id) and replace its
-  text embedding table and output projection by fresh tables of size
-  ``K + special tokens``; tied when the base model ties them.
+* :meth:`UnitLM.from_text_lm`: load a text LLM (Qwen2, Llama, SmolLM, ...
+  from a local folder or a hub id). Textless (TWIST initialisation): its
+  text embedding table and output projection are replaced by fresh tables of
+  size ``K + special tokens``; tied when the base model ties them. Speech and
+  text (a :class:`~speechbrain_xling.data.vocab.SpeechTextVocabulary`, the
+  SpiritLM way): the text rows are kept and fresh unit, marker and special
+  rows are appended.
 * :meth:`UnitLM.from_config`: a randomly initialised model from a config
   (a dict with ``model_type`` or a ``transformers.PretrainedConfig``), for
   from-scratch runs and tests.
@@ -20,9 +23,10 @@ Authors
 import json
 from pathlib import Path
 
+import torch
 from torch import nn
 
-from speechbrain_xling.data.vocab import UnitVocabulary
+from speechbrain_xling.data.vocab import SpeechTextVocabulary, UnitVocabulary, vocabulary_from_dict
 
 VOCAB_FILE = "unit_vocab.json"
 
@@ -40,8 +44,8 @@ class UnitLM(nn.Module):
     ---------
     hf_model : transformers.PreTrainedModel
         A causal LM whose embedding and output tables have ``vocab.size`` rows.
-    vocab : UnitVocabulary
-        The unit vocabulary.
+    vocab : UnitVocabulary or SpeechTextVocabulary
+        The token vocabulary.
 
     Example
     -------
@@ -60,8 +64,8 @@ class UnitLM(nn.Module):
         rows = hf_model.get_input_embeddings().weight.shape[0]
         if rows != vocab.size:
             raise ValueError(
-                f"the model's embedding table has {rows} rows but the unit "
-                f"vocabulary needs {vocab.size} (K={vocab.num_units} + 2)"
+                f"the model's embedding table has {rows} rows but the vocabulary "
+                f"{vocab!r} needs {vocab.size}"
             )
         self.hf_model = hf_model
         self.vocab = vocab
@@ -94,7 +98,7 @@ class UnitLM(nn.Module):
         return self.hf_model.num_parameters(exclude_embeddings=exclude_embeddings)
 
     def save(self, folder):
-        """Writes a ``save_pretrained`` folder plus the unit vocabulary."""
+        """Writes a ``save_pretrained`` folder plus the vocabulary."""
         folder = Path(folder)
         self.hf_model.save_pretrained(folder)
         with open(folder / VOCAB_FILE, "w") as handle:
@@ -111,7 +115,7 @@ class UnitLM(nn.Module):
                 "(use UnitLM.from_text_lm to start from a text LLM)"
             )
         with open(vocab_path) as handle:
-            vocab = UnitVocabulary.from_dict(json.load(handle))
+            vocab = vocabulary_from_dict(json.load(handle))
         transformers = _import_transformers()
         hf_model = transformers.AutoModelForCausalLM.from_pretrained(
             folder, torch_dtype=torch_dtype, attn_implementation=attn_implementation
@@ -119,7 +123,7 @@ class UnitLM(nn.Module):
         return cls(hf_model, vocab)
 
     @classmethod
-    def from_config(cls, config, num_units, attn_implementation="sdpa"):
+    def from_config(cls, config, num_units, attn_implementation="sdpa", vocab=None):
         """A randomly initialised model.
 
         Arguments
@@ -131,9 +135,12 @@ class UnitLM(nn.Module):
             K.
         attn_implementation : str
             ``"sdpa"`` (default) or ``"eager"``.
+        vocab : SpeechTextVocabulary, optional
+            For a speech-text model (its ``num_units`` must be K); default: a
+            textless :class:`UnitVocabulary`.
         """
         transformers = _import_transformers()
-        vocab = UnitVocabulary(int(num_units))
+        vocab = _vocabulary(num_units, vocab)
         if isinstance(config, dict):
             fields = dict(config)
             model_type = fields.pop("model_type", None)
@@ -147,21 +154,37 @@ class UnitLM(nn.Module):
         return cls(hf_model, vocab)
 
     @classmethod
-    def from_text_lm(cls, source, num_units, torch_dtype=None, attn_implementation="sdpa"):
-        """TWIST initialisation from a text LLM (local folder or hub id).
+    def from_text_lm(
+        cls, source, num_units, torch_dtype=None, attn_implementation="sdpa", vocab=None
+    ):
+        """A model initialised from a text LLM (local folder or hub id).
 
-        The transformer blocks keep the text model's weights; the text
-        embedding table and output projection are replaced by fresh,
-        randomly initialised tables of ``K + 2`` rows (tied if the text model
-        ties them).
+        The transformer blocks keep the text model's weights. Textless
+        (default, TWIST): the text embedding table and output projection are
+        replaced by fresh, randomly initialised tables of ``K + 2`` rows (tied
+        if the text model ties them). With a :class:`SpeechTextVocabulary`
+        (``vocab``), whose ``num_text`` must equal the text model's table
+        rows: the text rows are kept and fresh rows are appended.
         """
         transformers = _import_transformers()
         hf_model = transformers.AutoModelForCausalLM.from_pretrained(
             source, torch_dtype=torch_dtype, attn_implementation=attn_implementation
         )
-        vocab = UnitVocabulary(int(num_units))
-        replace_vocabulary(hf_model, vocab)
+        vocab = _vocabulary(num_units, vocab)
+        if isinstance(vocab, SpeechTextVocabulary):
+            append_vocabulary(hf_model, vocab, source)
+        else:
+            replace_vocabulary(hf_model, vocab)
         return cls(hf_model, vocab)
+
+
+def _vocabulary(num_units, vocab):
+    """``vocab`` checked against K, or a textless vocabulary of K units."""
+    if vocab is None:
+        return UnitVocabulary(int(num_units))
+    if vocab.num_units != int(num_units):
+        raise ValueError(f"the vocabulary {vocab!r} does not have num_units={num_units}")
+    return vocab
 
 
 def _set_special_ids(config, vocab):
@@ -194,6 +217,28 @@ def replace_vocabulary(hf_model, vocab):
         hf_model.set_output_embeddings(head)
 
 
+def append_vocabulary(hf_model, vocab, source="the text LM"):
+    """Keeps a text LLM's token rows and appends the units, markers and specials.
+
+    The appended rows (input and, when untied, output table) are drawn from
+    N(0, initializer_range); the text rows are untouched, so the model reads
+    and writes text as before.
+    """
+    config = hf_model.config
+    rows = hf_model.get_input_embeddings().weight.shape[0]
+    if rows != vocab.num_text:
+        raise ValueError(
+            f"{source} has {rows} text rows but the vocabulary says num_text={vocab.num_text}"
+        )
+    std = getattr(config, "initializer_range", 0.02)
+    hf_model.resize_token_embeddings(vocab.size, mean_resizing=False)
+    for table in (hf_model.get_input_embeddings(), hf_model.get_output_embeddings()):
+        if table is not None:
+            with torch.no_grad():
+                nn.init.normal_(table.weight[rows:], mean=0.0, std=std)
+    _set_special_ids(config, vocab)
+
+
 def next_unit_loss(logits, tokens, pad_id):
     """Mean next-unit cross-entropy, paper eq. (2) per token, padding ignored.
 
@@ -221,12 +266,55 @@ def next_unit_loss(logits, tokens, pad_id):
     return (losses * mask).sum() / count.clamp(min=1), count
 
 
+def extend_to_speech_text(lm, vocab):
+    """A textless :class:`UnitLM` grown into a speech-text one (stage 1 -> speech-text).
+
+    The unit, EOS and PAD rows of the textless tables move to their places in
+    ``vocab`` (a :class:`SpeechTextVocabulary` with the same K); text and
+    marker rows are drawn fresh from N(0, initializer_range). The
+    transformer blocks are untouched, so the model scores speech exactly as
+    before (given the ``[SPEECH]`` context it learns in the new stage).
+    """
+    old_vocab, hf_model = lm.vocab, lm.hf_model
+    if old_vocab.num_units != vocab.num_units:
+        raise ValueError(f"cannot grow K={old_vocab.num_units} units into {vocab!r}")
+    config = hf_model.config
+    std = getattr(config, "initializer_range", 0.02)
+    moved = {old_vocab.eos: vocab.eos, old_vocab.pad: vocab.pad}
+    old_rows = torch.arange(old_vocab.num_units).tolist() + list(moved)
+    new_rows = vocab.unit_ids(range(old_vocab.num_units)).tolist() + list(moved.values())
+    tied = getattr(config, "tie_word_embeddings", False)
+    old_in = hf_model.get_input_embeddings().weight
+    embedding = nn.Embedding(vocab.size, old_in.shape[1], dtype=old_in.dtype, device=old_in.device)
+    head = None
+    if not tied:
+        old_out = hf_model.get_output_embeddings().weight
+        head = nn.Linear(
+            old_in.shape[1], vocab.size, bias=False, dtype=old_in.dtype, device=old_in.device
+        )
+    with torch.no_grad():
+        for table, old in ((embedding, old_in), (head, None if tied else old_out)):
+            if table is None:
+                continue
+            nn.init.normal_(table.weight, mean=0.0, std=std)
+            table.weight[new_rows] = old[old_rows]
+    hf_model.set_input_embeddings(embedding)
+    if tied:
+        hf_model.get_output_embeddings().weight = embedding.weight
+    else:
+        hf_model.set_output_embeddings(head)
+    config.vocab_size = vocab.size
+    _set_special_ids(config, vocab)
+    return UnitLM(hf_model, vocab)
+
+
 def build_unit_lm(
     num_units,
     init_from=None,
     text_lm_source=None,
     model_config=None,
     attn_implementation="sdpa",
+    vocab=None,
 ):
     """The model a training stage starts from; exactly one source is used.
 
@@ -236,10 +324,16 @@ def build_unit_lm(
         K.
     init_from : str, optional
         A UnitLM folder (the previous stage's ``final_model``): stage chaining.
+        A textless model chained into a speech-text stage is grown by
+        :func:`extend_to_speech_text`.
     text_lm_source : str, optional
-        A text LLM folder or hub id: TWIST initialisation.
+        A text LLM folder or hub id (see :meth:`UnitLM.from_text_lm`).
     model_config : dict, optional
         Architecture for a from-scratch model (see :meth:`UnitLM.from_config`).
+    attn_implementation : str
+        ``"sdpa"`` (default) or ``"eager"``.
+    vocab : SpeechTextVocabulary, optional
+        The vocabulary of a speech-text stage; default: textless units.
 
     Example
     -------
@@ -263,6 +357,7 @@ def build_unit_lm(
             "set exactly one of init_from, text_lm_source, model_config; got "
             f"{sorted(given) or 'none'}"
         )
+    vocab = _vocabulary(num_units, vocab)
     if init_from:
         lm = UnitLM.load(init_from, attn_implementation=attn_implementation)
         if lm.vocab.num_units != int(num_units):
@@ -270,9 +365,15 @@ def build_unit_lm(
                 f"{init_from} was trained with K={lm.vocab.num_units} units but "
                 f"num_units={num_units}"
             )
-        return lm
+        if lm.vocab == vocab:
+            return lm
+        if isinstance(lm.vocab, UnitVocabulary) and isinstance(vocab, SpeechTextVocabulary):
+            return extend_to_speech_text(lm, vocab)
+        raise ValueError(f"{init_from} has the vocabulary {lm.vocab!r}, not {vocab!r}")
     if text_lm_source:
         return UnitLM.from_text_lm(
-            text_lm_source, num_units, attn_implementation=attn_implementation
+            text_lm_source, num_units, attn_implementation=attn_implementation, vocab=vocab
         )
-    return UnitLM.from_config(model_config, num_units, attn_implementation=attn_implementation)
+    return UnitLM.from_config(
+        model_config, num_units, attn_implementation=attn_implementation, vocab=vocab
+    )

@@ -1,0 +1,341 @@
+"""Speech-text documents: units and text of the same stories in one stream.
+
+The textless builders (:mod:`speechbrain_xling.data.sequences`) give stories
+as store rows, one per sentence, with a language per sentence.
+:class:`SpeechTextMixture` draws such stories and writes each sentence either
+as its units or as its text (the store's ``text`` column, encoded by a
+:class:`~speechbrain_xling.tokenizers.text.TextTokenizer`), in the ids of a
+:class:`~speechbrain_xling.data.vocab.SpeechTextVocabulary`. A modality
+marker (``[TEXT]`` or ``[SPEECH]``) opens the document and stands at every
+modality switch, and nowhere else (SpiritLM's convention). Document kinds,
+each drawn as the kind furthest below its share of the tokens written so far
+(``document_shares``; the shares hold at every point of the stream):
+
+``text`` / ``speech``
+    a story in one language, all text or all units (SIMS's text-only and
+    speech-only documents).
+``interleaved``
+    sentence-level modality switching: each sentence is units with
+    probability ``speech_prob``, otherwise text. With ``switch_prob > 0`` the
+    sentences' languages switch too, as in the textless ``sampled`` mode
+    (EN speech sentence i, FR text sentence i+1, ...): cross-lingual and
+    cross-modal at once.
+``pairs``
+    every sentence of a story twice, as a pair of one of ``pair_tasks``:
+    ``asr`` (speech -> text), ``tts`` (text -> speech), ``translation``
+    (text in one language -> text in another) and ``speech_translation``
+    (speech in one language -> text in another); the task and the language
+    order are drawn per document.
+
+Token accounting is exact: every token of a document is counted in one
+*channel* ``{lang}_{modality}`` (a marker counts with the span it opens), in
+the same order as :func:`token_channels`, and the packer counts the same
+channels (plus EOS) in what it emits.
+
+Authors
+ * speechbrain-xling authors 2026
+"""
+
+from collections import Counter
+
+import numpy as np
+
+from speechbrain_xling.data.sequences import DocumentMixture
+
+MODALITIES = ("speech", "text")
+DOCUMENT_KINDS = ("text", "interleaved", "speech", "pairs")
+PAIR_TASKS = ("asr", "tts", "translation", "speech_translation")
+# SIMS (slamkit): text-only / interleaved / speech-only shares of the tokens.
+DEFAULT_SHARES = {"text": 0.20, "interleaved": 0.55, "speech": 0.25}
+SPEECH, TEXT = 0, 1
+
+
+def token_channels(languages):
+    """Names of the token-count channels of a speech-text stream.
+
+    Example
+    -------
+    >>> token_channels(["en", "fr"])
+    ['en_speech', 'en_text', 'fr_speech', 'fr_text']
+    """
+    return [f"{lang}_{modality}" for lang in languages for modality in MODALITIES]
+
+
+class TokenDocument:
+    """A document already written in vocabulary ids.
+
+    Arguments
+    ---------
+    tokens : numpy.ndarray
+        int64 token ids, markers included, without the trailing EOS.
+    langs : numpy.ndarray
+        Channel code of each segment (see :func:`token_channels`).
+    sizes : numpy.ndarray
+        Tokens of each segment (they sum to ``len(tokens)``).
+    kind : str
+        The document kind (``"interleaved"``, ``"pairs/asr"``, ...).
+    """
+
+    __slots__ = ("tokens", "langs", "sizes", "kind", "store")
+
+    def __init__(self, tokens, langs, sizes, kind):
+        self.tokens = tokens
+        self.langs = langs
+        self.sizes = sizes
+        self.kind = kind
+        self.store = None
+
+
+class SpeechTextMixture:
+    """Endless seeded stream of speech-text documents from one unit store.
+
+    Arguments
+    ---------
+    store : UnitStore
+        A unit store with a ``text`` column.
+    languages : list of str
+        Languages of the stream.
+    vocab : SpeechTextVocabulary
+        The ids to write (its ``num_units`` must be the store's K).
+    text_tokenizer : TextTokenizer
+        Encodes each sentence's text (its ids must fit ``vocab.num_text``).
+    document_shares : dict, optional
+        Target share of the tokens per document kind (``text``,
+        ``interleaved``, ``speech``, ``pairs``); default :data:`DEFAULT_SHARES`.
+    speech_prob : float
+        Probability that a sentence of an ``interleaved`` document is units.
+    switch_prob : float
+        Language switching of ``interleaved`` documents (0: one language per
+        document; needs a sentence-aligned store when > 0).
+    pair_tasks : list of str
+        Tasks of ``pairs`` documents (subset of :data:`PAIR_TASKS`).
+    language_shares : dict, optional
+        Target share of sentences per language of one-language documents.
+    seed : int
+        Seed of the stream.
+    on_misaligned : str
+        ``"error"`` or ``"skip"`` for stories without a full translation.
+    on_missing_text : str
+        ``"error"`` (default): a sentence without text in a document that
+        writes it as text raises, naming the utterance; ``"speech"``: the
+        sentence is written as units instead and counted in
+        :attr:`fallbacks`.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from speechbrain_xling.data.unit_store import write_unit_store
+    >>> from speechbrain_xling.data.vocab import SpeechTextVocabulary
+    >>> from speechbrain_xling.tokenizers.text import train_sentencepiece, load_text_tokenizer
+    >>> words = {"en": ["one", "two"], "fr": ["un", "deux"]}
+    >>> rows = [dict(utt_id=f"s_{l}_{j}", units=[j, j], story_id="s", sent_idx=j,
+    ...              lang=l, text=words[l][j]) for l in ("en", "fr") for j in (0, 1)]
+    >>> store = write_unit_store(tempfile.mkdtemp(), rows, num_units=4)
+    >>> text = load_text_tokenizer(train_sentencepiece(
+    ...     ["one two", "un deux"] * 5, tempfile.mkdtemp() + "/t.model", vocab_size=12))
+    >>> vocab = SpeechTextVocabulary(text.vocab_size, 4)
+    >>> mix = SpeechTextMixture(store, ["en"], vocab, text, document_shares={"speech": 1})
+    >>> doc = mix.next_document()
+    >>> doc.tokens.tolist() == [vocab.speech_marker] + vocab.unit_ids([0, 0, 1, 1]).tolist()
+    True
+    >>> mix.languages
+    ['en_speech', 'en_text']
+    """
+
+    def __init__(
+        self,
+        store,
+        languages,
+        vocab,
+        text_tokenizer,
+        document_shares=None,
+        speech_prob=0.5,
+        switch_prob=0.0,
+        pair_tasks=("asr", "tts"),
+        language_shares=None,
+        seed=0,
+        on_misaligned="error",
+        on_missing_text="error",
+    ):
+        if store.num_units != vocab.num_units:
+            raise ValueError(
+                f"{store.folder} holds units of K={store.num_units} but the vocabulary "
+                f"has K={vocab.num_units}"
+            )
+        if store.texts is None:
+            raise ValueError(
+                f"{store.folder} holds no text (re-tokenise it from a manifest with a text "
+                "column): speech-text documents need each utterance's text"
+            )
+        if text_tokenizer.vocab_size > vocab.num_text:
+            raise ValueError(
+                f"the text tokenizer {text_tokenizer.source} has {text_tokenizer.vocab_size} "
+                f"ids but the vocabulary only {vocab.num_text} text ids"
+            )
+        if on_missing_text not in ("error", "speech"):
+            raise ValueError(
+                f"on_missing_text must be 'error' or 'speech', got {on_missing_text!r}"
+            )
+        for name, value in (("speech_prob", speech_prob), ("switch_prob", switch_prob)):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {value}")
+        unknown = sorted(set(pair_tasks) - set(PAIR_TASKS))
+        if unknown or not pair_tasks:
+            raise ValueError(f"pair_tasks must be a non-empty subset of {PAIR_TASKS}: {pair_tasks}")
+        self.store = store
+        self.story_languages = list(languages)
+        self.languages = token_channels(self.story_languages)
+        self.vocab = vocab
+        self.text_tokenizer = text_tokenizer
+        self.kinds, self.kind_shares = _kind_shares(document_shares)
+        self.speech_prob = float(speech_prob)
+        self.switch_prob = float(switch_prob)
+        self.pair_tasks = list(pair_tasks)
+        self.on_missing_text = on_missing_text
+        cross_lingual = switch_prob > 0 or bool(
+            {"translation", "speech_translation"} & set(pair_tasks)
+        )
+        if cross_lingual and len(self.story_languages) < 2:
+            raise ValueError(
+                "language switching and translation pairs need two languages, got "
+                f"{self.story_languages}"
+            )
+        common = dict(language_shares=language_shares, on_misaligned=on_misaligned)
+        # Story sources (the textless builders): one-language stories, stories
+        # with sentence-level language switching, and fully paired stories.
+        self.sources = {"mono": DocumentMixture(store, languages, seed=seed, **common)}
+        if switch_prob > 0 and "interleaved" in self.kinds:
+            self.sources["switched"] = DocumentMixture(
+                store, languages, 1.0, "sampled", switch_prob, seed=seed + 1, **common
+            )
+        if cross_lingual and "pairs" in self.kinds:
+            self.sources["paired"] = DocumentMixture(
+                store, languages, 1.0, "paired", seed=seed + 2, **common
+            )
+        self._rng = np.random.default_rng([seed, 7])
+        self.kind_tokens = np.zeros(len(self.kinds), dtype=np.int64)
+        self.document_counts = Counter()
+        self.fallbacks = Counter()
+        self._text_ids = {}
+
+    # ----------------------------------------------------------------- state
+    def state_dict(self):
+        """The stream position, as a JSON-able dict."""
+        return {
+            "rng": self._rng.bit_generator.state,
+            "kind_tokens": self.kind_tokens.tolist(),
+            "document_counts": dict(self.document_counts),
+            "fallbacks": dict(self.fallbacks),
+            "sources": {name: source.state_dict() for name, source in self.sources.items()},
+        }
+
+    def load_state_dict(self, state):
+        """Restores a position saved by :meth:`state_dict`."""
+        if sorted(state["sources"]) != sorted(self.sources) or len(state["kind_tokens"]) != len(
+            self.kinds
+        ):
+            raise ValueError("saved stream state does not match this speech-text mixture")
+        self._rng.bit_generator.state = state["rng"]
+        self.kind_tokens = np.asarray(state["kind_tokens"], dtype=np.int64)
+        self.document_counts = Counter(state["document_counts"])
+        self.fallbacks = Counter(state["fallbacks"])
+        for name, source in self.sources.items():
+            source.load_state_dict(state["sources"][name])
+
+    # --------------------------------------------------------------- writing
+    def text_ids(self, row):
+        """Text ids of a store row (cached); ``None`` when the row has no text."""
+        if row not in self._text_ids:
+            text = self.store.texts[row]
+            what = f"{self.store.folder}: utterance {str(self.store.ids[row])!r}"
+            self._text_ids[row] = (
+                np.asarray(self.text_tokenizer.encode(text, what), dtype=np.int64) if text else None
+            )
+        return self._text_ids[row]
+
+    def _span(self, row, modality):
+        """``(modality, ids)`` of one sentence; falls back to units without text."""
+        if modality == TEXT:
+            ids = self.text_ids(row)
+            if ids is not None:
+                return TEXT, ids
+            if self.on_missing_text == "error":
+                raise ValueError(
+                    f"{self.store.folder}: utterance {str(self.store.ids[row])!r} has no text, "
+                    "but the speech-text mixture writes it as text (set on_missing_text: "
+                    "speech to write such sentences as units, counted)"
+                )
+            self.fallbacks["no text: written as speech"] += 1
+        return SPEECH, self.vocab.unit_ids(self.store.units(row))
+
+    def _document(self, rows, langs, modalities, kind):
+        """A :class:`TokenDocument` of sentences, markers at modality switches."""
+        markers = {SPEECH: self.vocab.speech_marker, TEXT: self.vocab.text_marker}
+        pieces, codes, sizes, previous = [], [], [], None
+        for row, lang, wanted in zip(rows, langs, modalities):
+            modality, ids = self._span(int(row), wanted)
+            if modality != previous:
+                ids = np.concatenate([[markers[modality]], ids])
+            previous = modality
+            pieces.append(ids)
+            codes.append(2 * int(lang) + modality)
+            sizes.append(len(ids))
+        return TokenDocument(
+            np.concatenate(pieces).astype(np.int64),
+            np.asarray(codes, dtype=np.int8),
+            np.asarray(sizes, dtype=np.int64),
+            kind,
+        )
+
+    def _pairs(self, story):
+        """Every sentence twice, as the pair of a task drawn for the document."""
+        task = self.pair_tasks[int(self._rng.integers(len(self.pair_tasks)))]
+        if task in ("asr", "tts"):
+            rows, langs = np.repeat(story.rows, 2), np.repeat(story.langs, 2)
+            first = SPEECH if task == "asr" else TEXT
+            modalities = np.tile([first, 1 - first], len(story.rows))
+        else:
+            # ``paired`` stories hold each sentence in every language, in a
+            # per-document order: keep the first two languages of each pair.
+            width = len(self.story_languages)
+            rows = story.rows.reshape(-1, width)[:, :2].reshape(-1)
+            langs = story.langs.reshape(-1, width)[:, :2].reshape(-1)
+            first = SPEECH if task == "speech_translation" else TEXT
+            modalities = np.tile([first, TEXT], len(rows) // 2)
+        return self._document(rows, langs, modalities, f"pairs/{task}")
+
+    def next_document(self):
+        """Draws the next document and counts its tokens per kind."""
+        number = int(np.argmax(self.kind_shares * self.kind_tokens.sum() - self.kind_tokens))
+        kind = self.kinds[number]
+        if kind in ("text", "speech"):
+            story = self.sources["mono"].next_document()
+            modality = TEXT if kind == "text" else SPEECH
+            document = self._document(story.rows, story.langs, [modality] * len(story.rows), kind)
+        elif kind == "interleaved":
+            story = self.sources[
+                "switched" if "switched" in self.sources else "mono"
+            ].next_document()
+            modalities = np.where(
+                self._rng.random(len(story.rows)) < self.speech_prob, SPEECH, TEXT
+            )
+            document = self._document(story.rows, story.langs, modalities, kind)
+        else:
+            task_source = "paired" if "paired" in self.sources else "mono"
+            document = self._pairs(self.sources[task_source].next_document())
+        self.kind_tokens[number] += len(document.tokens)
+        self.document_counts[document.kind] += 1
+        return document
+
+
+def _kind_shares(document_shares):
+    """The kinds with a positive share and their normalised shares."""
+    shares = dict(DEFAULT_SHARES if document_shares is None else document_shares)
+    unknown = sorted(set(shares) - set(DOCUMENT_KINDS))
+    if unknown:
+        raise ValueError(f"document_shares names {unknown}, not kinds of {DOCUMENT_KINDS}")
+    kinds = [kind for kind in DOCUMENT_KINDS if float(shares.get(kind, 0)) > 0]
+    if not kinds or any(float(value) < 0 for value in shares.values()):
+        raise ValueError(f"document_shares must be >= 0 with a positive sum: {shares}")
+    weights = np.array([float(shares[kind]) for kind in kinds])
+    return kinds, weights / weights.sum()
