@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from speechbrain_xling.data.vocab import SpeechTextVocabulary, UnitVocabulary, vocabulary_from_dict
+from speechbrain_xling.tokenizers.text import saved_text_tokenizer
 
 VOCAB_FILE = "unit_vocab.json"
 
@@ -69,6 +70,8 @@ class UnitLM(nn.Module):
             )
         self.hf_model = hf_model
         self.vocab = vocab
+        # A speech-text model's text tokenizer, saved and loaded with it.
+        self.text_tokenizer = None
 
     @property
     def config(self):
@@ -98,9 +101,12 @@ class UnitLM(nn.Module):
         return self.hf_model.num_parameters(exclude_embeddings=exclude_embeddings)
 
     def save(self, folder):
-        """Writes a ``save_pretrained`` folder plus the vocabulary."""
+        """Writes a ``save_pretrained`` folder plus the vocabulary (and the
+        text tokenizer of a speech-text model)."""
         folder = Path(folder)
         self.hf_model.save_pretrained(folder)
+        if self.text_tokenizer is not None:
+            self.text_tokenizer.save(folder)
         with open(folder / VOCAB_FILE, "w") as handle:
             json.dump(self.vocab.to_dict(), handle, indent=2)
 
@@ -120,7 +126,9 @@ class UnitLM(nn.Module):
         hf_model = transformers.AutoModelForCausalLM.from_pretrained(
             folder, torch_dtype=torch_dtype, attn_implementation=attn_implementation
         )
-        return cls(hf_model, vocab)
+        lm = cls(hf_model, vocab)
+        lm.text_tokenizer = saved_text_tokenizer(folder)
+        return lm
 
     @classmethod
     def from_config(cls, config, num_units, attn_implementation="sdpa", vocab=None):
@@ -315,6 +323,7 @@ def build_unit_lm(
     model_config=None,
     attn_implementation="sdpa",
     vocab=None,
+    text_tokenizer=None,
 ):
     """The model a training stage starts from; exactly one source is used.
 
@@ -334,6 +343,8 @@ def build_unit_lm(
         ``"sdpa"`` (default) or ``"eager"``.
     vocab : SpeechTextVocabulary, optional
         The vocabulary of a speech-text stage; default: textless units.
+    text_tokenizer : TextTokenizer, optional
+        A speech-text stage's tokenizer, saved with the model.
 
     Example
     -------
@@ -357,6 +368,15 @@ def build_unit_lm(
             "set exactly one of init_from, text_lm_source, model_config; got "
             f"{sorted(given) or 'none'}"
         )
+    lm = _initial_model(
+        num_units, init_from, text_lm_source, model_config, attn_implementation, vocab
+    )
+    if text_tokenizer is not None:
+        lm.text_tokenizer = text_tokenizer
+    return lm
+
+
+def _initial_model(num_units, init_from, text_lm_source, model_config, attn_implementation, vocab):
     vocab = _vocabulary(num_units, vocab)
     if init_from:
         lm = UnitLM.load(init_from, attn_implementation=attn_implementation)

@@ -22,6 +22,9 @@ from pathlib import Path
 
 from speechbrain_xling.atomic import atomic_path
 
+# Name of the tokenizer inside a model folder (a file ``.model`` or a folder).
+SAVED_NAME = "text_tokenizer"
+
 
 class UnencodableText(ValueError):
     """A text holds characters the tokenizer cannot encode (it would give ``<unk>``)."""
@@ -64,6 +67,10 @@ class TextTokenizer:
         """What is stored beside a model: the kind, source and size."""
         return {"kind": type(self).__name__, "source": str(self.source), "size": self.vocab_size}
 
+    def save(self, folder):
+        """Writes the tokenizer into a model folder (see :func:`saved_text_tokenizer`)."""
+        raise NotImplementedError
+
 
 class SentencePieceTextTokenizer(TextTokenizer):
     """A SentencePiece model file.
@@ -90,6 +97,10 @@ class SentencePieceTextTokenizer(TextTokenizer):
     def _encode(self, text):
         return list(self.processor.encode(text))
 
+    def save(self, folder):
+        """Copies the model file to ``folder/text_tokenizer.model``."""
+        Path(folder, SAVED_NAME + ".model").write_bytes(Path(self.source).read_bytes())
+
     def decode(self, ids):
         """The text of ``ids``."""
         return self.processor.decode([int(i) for i in ids])
@@ -112,9 +123,34 @@ class HuggingFaceTextTokenizer(TextTokenizer):
     def _encode(self, text):
         return list(self.tokenizer.encode(text, add_special_tokens=False))
 
+    def save(self, folder):
+        """``save_pretrained`` into ``folder/text_tokenizer``."""
+        self.tokenizer.save_pretrained(Path(folder, SAVED_NAME))
+
     def decode(self, ids):
         """The text of ``ids``."""
         return self.tokenizer.decode([int(i) for i in ids])
+
+
+def saved_text_tokenizer(folder):
+    """The tokenizer a model folder holds (written by ``save``), or ``None``.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> saved_text_tokenizer(folder) is None
+    True
+    >>> tokenizer = load_text_tokenizer(train_sentencepiece(
+    ...     ["un deux trois"] * 10, tempfile.mkdtemp() + "/t.model", vocab_size=12))
+    >>> tokenizer.save(folder)
+    >>> saved_text_tokenizer(folder).encode("deux") == tokenizer.encode("deux")
+    True
+    """
+    for candidate in (Path(folder, SAVED_NAME + ".model"), Path(folder, SAVED_NAME)):
+        if candidate.exists():
+            return load_text_tokenizer(candidate)
+    return None
 
 
 def load_text_tokenizer(source):

@@ -48,7 +48,10 @@ def check_stage(output, steps=24, tokens_per_step=256):
     assert sum(measured.values()) == steps * tokens_per_step
     assert all(measured[channel] > 0 for channel in CHANNELS)
     assert {"text", "interleaved", "speech"} <= set(summary["documents"])
-    return UnitLM.load(output / "final_model")
+    lm = UnitLM.load(output / "final_model")
+    assert lm.text_tokenizer.vocab_size <= lm.vocab.num_text  # saved with the model
+    assert lm.text_tokenizer.decode(lm.text_tokenizer.encode("le chat")) == "le chat"
+    return lm
 
 
 def test_speech_text_stage_from_a_text_lm_and_its_tokenizer(text_store, tiny_text_lm, tmp_path):
