@@ -9,8 +9,11 @@ story is well above 50 on ``full`` and near 50 on ``last_sentence`` and
 benchmark), so it is the tool to find the smallest model / steps / corpus
 that learn, before paying for the cross-lingual systems. ``--stages`` trains
 other stages too (e.g. ``stage1_en_pretrain stage2_interleave
-baseline_en_fr``: the systems of the cross-lingual comparison); the full
-report of every system, controls included, is ``<output>/eval/report.md``.
+baseline_en_fr``: the systems of the cross-lingual comparison, plus
+``stage2_speech_text stage2_speech_text_xling``: the speech-text systems of
+``--modality speech-text``, which also get the ASR/TTS and speech-text
+alignment benchmarks); the full report of every system, controls and
+cross-modal cloze included, is ``<output>/eval/report.md``.
 
 Usage (a corpus built by the demo or by ``python -m speechbrain_xling.corpora``;
 every option after the folders is a demo option)::
@@ -34,8 +37,8 @@ from pathlib import Path
 
 from speechbrain_xling.corpora import MiniCorpusPaths
 from speechbrain_xling.demo.options import parse_args, plan_runs
-from speechbrain_xling.demo.systems import STAGES, train_systems
-from speechbrain_xling.demo.units import prepare_units
+from speechbrain_xling.demo.systems import SPEECH_TEXT_STAGES, STAGES, train_systems
+from speechbrain_xling.demo.units import prepare_text_tokenizer, prepare_units
 from speechbrain_xling.eval.cloze import TASKS
 from speechbrain_xling.eval.run import evaluate_systems
 from speechbrain_xling.text_files import open_text
@@ -58,7 +61,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("corpus_folder", help="folder with train.csv, valid.csv, benchmarks/")
     parser.add_argument("output_folder", help="where the units, model and scores go")
-    names = [name for name, _ in STAGES]
+    names = [name for name, _ in STAGES + SPEECH_TEXT_STAGES]
     parser.add_argument(
         "--stages", nargs="+", choices=names, default=names[:1], help="stages to train, in order"
     )
@@ -73,14 +76,30 @@ def main():
         run.units, corpus, output / "units", run
     )
     units_done = time.time()
-    stages = [stage for stage in STAGES if stage[0] in known.stages]
+    stages = [stage for stage in STAGES + SPEECH_TEXT_STAGES if stage[0] in known.stages]
+    speech_text = any(stage in SPEECH_TEXT_STAGES for stage in stages)
+    text_tokenizer = (
+        prepare_text_tokenizer(train_store, output / "units", run.text_vocab)
+        if speech_text
+        else None
+    )
     systems = train_systems(
-        train_store, valid_store, num_units, output, run.seeds[0], run, stages=stages
+        train_store,
+        valid_store,
+        num_units,
+        output,
+        run.seeds[0],
+        run,
+        stages=stages,
+        text_tokenizer=text_tokenizer,
     )
     trained = time.time()
+    benchmarks = {"cloze": corpus.benchmark_root / "cloze" / "cloze.csv"}
+    if speech_text:  # ASR/TTS and speech-text alignment on the aligned pairs
+        benchmarks["alignment"] = corpus.benchmark_root / "alignment" / "alignment.csv"
     results = evaluate_systems(
         systems,
-        {"cloze": corpus.benchmark_root / "cloze" / "cloze.csv"},
+        benchmarks,
         output / "eval",
         progress=False,
         max_tokens_per_batch=run.eval_tokens_per_batch,

@@ -132,7 +132,8 @@ class SpeechTextMixture:
     ...              lang=l, text=words[l][j]) for l in ("en", "fr") for j in (0, 1)]
     >>> store = write_unit_store(tempfile.mkdtemp(), rows, num_units=4)
     >>> text = load_text_tokenizer(train_sentencepiece(
-    ...     ["one two", "un deux"] * 5, tempfile.mkdtemp() + "/t.model", vocab_size=12))
+    ...     ["one two", "un deux"] * 5, tempfile.mkdtemp() + "/t.model", vocab_size=12,
+    ...     byte_fallback=False))
     >>> vocab = SpeechTextVocabulary(text.vocab_size, 4)
     >>> mix = SpeechTextMixture(store, ["en"], vocab, text, document_shares={"speech": 1})
     >>> doc = mix.next_document()
@@ -217,6 +218,10 @@ class SpeechTextMixture:
         self.document_counts = Counter()
         self.fallbacks = Counter()
         self._text_ids = {}
+        self._markers = {
+            SPEECH: np.array([vocab.speech_marker]),
+            TEXT: np.array([vocab.text_marker]),
+        }
 
     # ----------------------------------------------------------------- state
     def state_dict(self):
@@ -254,9 +259,12 @@ class SpeechTextMixture:
         return self._text_ids[row]
 
     def _span(self, row, modality):
-        """``(modality, ids)`` of one sentence; falls back to units without text."""
+        """``(modality, ids)`` of one sentence (units not yet shifted into the
+        vocabulary); falls back to units without text."""
         if modality == TEXT:
-            ids = self.text_ids(row)
+            ids = self._text_ids.get(row)
+            if ids is None:
+                ids = self.text_ids(row)
             if ids is not None:
                 return TEXT, ids
             if self.on_missing_text == "error":
@@ -266,25 +274,31 @@ class SpeechTextMixture:
                     "speech to write such sentences as units, counted)"
                 )
             self.fallbacks["no text: written as speech"] += 1
-        return SPEECH, self.vocab.unit_ids(self.store.units(row))
+        return SPEECH, self.store.units(row)
 
     def _document(self, rows, langs, modalities, kind):
         """A :class:`TokenDocument` of sentences, markers at modality switches."""
-        markers = {SPEECH: self.vocab.speech_marker, TEXT: self.vocab.text_marker}
-        pieces, codes, sizes, previous = [], [], [], None
-        for row, lang, wanted in zip(rows, langs, modalities):
-            modality, ids = self._span(int(row), wanted)
+        pieces, is_units, codes, sizes, previous = [], [], [], [], None
+        for row, lang, wanted in zip(rows.tolist(), langs.tolist(), list(modalities)):
+            modality, ids = self._span(row, int(wanted))
+            size = len(ids)
             if modality != previous:
-                ids = np.concatenate([[markers[modality]], ids])
+                pieces.append(self._markers[modality])
+                is_units.append(False)
+                size += 1
             previous = modality
             pieces.append(ids)
-            codes.append(2 * int(lang) + modality)
-            sizes.append(len(ids))
+            is_units.append(modality == SPEECH)
+            codes.append(2 * lang + modality)
+            sizes.append(size)
+        tokens = np.concatenate(pieces).astype(np.int64)
+        units = np.repeat(is_units, [len(piece) for piece in pieces])
+        if units.any():
+            if tokens[units].max() >= self.vocab.num_units:
+                self.store.check_rows(rows)  # names the row holding an id >= K
+            tokens[units] += self.vocab.unit_offset
         return TokenDocument(
-            np.concatenate(pieces).astype(np.int64),
-            np.asarray(codes, dtype=np.int8),
-            np.asarray(sizes, dtype=np.int64),
-            kind,
+            tokens, np.asarray(codes, dtype=np.int8), np.asarray(sizes, dtype=np.int64), kind
         )
 
     def _pairs(self, story):

@@ -13,7 +13,7 @@ import argparse
 import copy
 
 from speechbrain_xling.corpora.tts import TRAIN_VOICES
-from speechbrain_xling.demo.systems import stage_steps
+from speechbrain_xling.demo.systems import SPEECH_TEXT_STAGES, STAGES, stage_steps
 from speechbrain_xling.eval.report import CHART_FILE
 
 PROG = "python -m speechbrain_xling.demo"
@@ -58,7 +58,27 @@ UNIT_NOTES = {
 
 
 # Options that do not change any result, so a run may resume under other values.
-RESUMABLE_OPTIONS = ("output_folder", "seeds", "workers", "no_progress", "eval_tokens_per_batch")
+# (--modality speech-text adds systems and leaves the textless ones as they are.)
+RESUMABLE_OPTIONS = (
+    "output_folder",
+    "seeds",
+    "workers",
+    "no_progress",
+    "eval_tokens_per_batch",
+    "modality",
+)
+
+
+def run_stages(run):
+    """The stages a run trains: Table 3's five, and with ``--modality
+    speech-text`` the two speech-text systems.
+
+    Example
+    -------
+    >>> [name for name, _ in run_stages(parse_args(["--modality", "speech-text"]))][-2:]
+    ['stage2_speech_text', 'stage2_speech_text_xling']
+    """
+    return STAGES + (SPEECH_TEXT_STAGES if run.modality == "speech-text" else ())
 
 
 def run_command(run):
@@ -104,7 +124,7 @@ def run_note(run):
     Settings: `python -m speechbrain_xling.demo --units kmeans --seeds 0 --step-scale 3 ...`; \
 steps per stage 225/60/90/150/75 x 8192 tokens; tiny Llama 128 x 2 layers from scratch.
     """
-    steps = "/".join(map(str, stage_steps(run.step_scale)))
+    steps = "/".join(map(str, stage_steps(run.step_scale, run_stages(run))))
     settings = (
         f"Settings: `{run_command(run)}`; steps per stage {steps} x {run.tokens_per_step} "
         f"tokens; tiny Llama {run.hidden_size} x {run.num_layers} layers from scratch."
@@ -222,6 +242,21 @@ def build_parser():
         default="sampled",
         help=mode + " every sentence next to its translation",
     )
+    modality = (
+        "speech: the five textless systems of Table 3; speech-text: also two systems grown "
+        "from stage 1 on speech and text (SentencePiece text of the training stories), "
+        "with stage 2's budget: sentence-level speech-text interleaving with ASR/TTS and "
+        "text translation pairs, without and with cross-lingual switching"
+    )
+    _option(
+        training,
+        "--modality",
+        choices=("speech", "speech-text"),
+        default="speech",
+        help=modality,
+    )
+    vocab = "SentencePiece pieces of the speech-text systems' text (at most)"
+    _option(training, "--text-vocab", type=int, default=1024, help=vocab)
     recipe = "stage hparams files to train with (default: the recipe's hparams/)"
     _option(training, "--hparams-folder", help=recipe)
 

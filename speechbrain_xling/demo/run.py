@@ -19,9 +19,10 @@ from speechbrain_xling.demo.options import (
     plan_runs,
     run_command,
     run_note,
+    run_stages,
 )
 from speechbrain_xling.demo.systems import train_systems
-from speechbrain_xling.demo.units import prepare_units
+from speechbrain_xling.demo.units import prepare_text_tokenizer, prepare_units
 from speechbrain_xling.eval.report import CHART_FILE, item_counts, write_seed_report
 from speechbrain_xling.eval.run import evaluate_systems
 from speechbrain_xling.saved_settings import record_or_check_settings
@@ -94,10 +95,22 @@ def run_one(run, corpus):
     train_store, valid_store, num_units, unit_kwargs = prepare_units(
         run.units, corpus, run_folder / "units", run
     )
+    text_tokenizer = None
+    if run.modality == "speech-text":
+        text_tokenizer = prepare_text_tokenizer(train_store, run_folder / "units", run.text_vocab)
     reports, counts = [], {}
     for seed in run.seeds:
         seed_folder = run_folder / f"seed_{seed}"
-        systems = train_systems(train_store, valid_store, num_units, seed_folder, seed, run)
+        systems = train_systems(
+            train_store,
+            valid_store,
+            num_units,
+            seed_folder,
+            seed,
+            run,
+            stages=run_stages(run),
+            text_tokenizer=text_tokenizer,
+        )
         print(f"[evaluate] seed {seed}", flush=True)
         results = evaluate_systems(
             systems,

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from speechbrain_xling.budget import read_stage
+from speechbrain_xling.eval.report import SPEECH_TEXT, SPEECH_TEXT_XLING
 from speechbrain_xling.recipe_folder import recipe_folder, run_recipe_script
 from speechbrain_xling.training import FINAL_MODEL, SUMMARY_FILE
 
@@ -19,6 +20,21 @@ STAGES = (
     ("baseline_en_fr", 50),
     ("baseline_fr", 25),
 )
+
+
+# --modality speech-text adds two systems, both grown from stage 1 with stage 2's
+# budget, from one hparams file (stage2_speech_text.yaml) and the same document
+# mix; they differ in language switching only. Text is the bridge between the
+# languages in both (text translation pairs, CSLM's way).
+SPEECH_TEXT_STAGES = (("stage2_speech_text", 20), ("stage2_speech_text_xling", 20))
+SPEECH_TEXT_MIX = {
+    "document_shares": {"text": 0.2, "interleaved": 0.4, "speech": 0.2, "pairs": 0.2},
+    "pair_tasks": ["asr", "tts", "translation"],
+}
+SPEECH_TEXT_OVERRIDES = {
+    "stage2_speech_text": {"switch_prob": 0.0, "system_name": SPEECH_TEXT},
+    "stage2_speech_text_xling": {"switch_prob": 0.5, "system_name": SPEECH_TEXT_XLING},
+}
 
 
 def stage_steps(step_scale, stages=STAGES):
@@ -45,19 +61,30 @@ def tiny_model_config(hidden_size, num_layers):
     }
 
 
-def train_systems(train_store, valid_store, num_units, results_root, seed, args, stages=STAGES):
+def train_systems(
+    train_store,
+    valid_store,
+    num_units,
+    results_root,
+    seed,
+    args,
+    stages=STAGES,
+    text_tokenizer=None,
+):
     """Trains the systems of Table 3 with the recipe's ``train.py``.
 
     ``stages`` (default: all five of :data:`STAGES`) may be a prefix of them,
-    e.g. ``STAGES[:1]`` for the EN baseline alone. Returns ``{system name:
-    model folder}``.
+    e.g. ``STAGES[:1]`` for the EN baseline alone, and may add
+    :data:`SPEECH_TEXT_STAGES` (after stage 1), which need ``text_tokenizer``
+    (a SentencePiece model file). Returns ``{system name: model folder}``.
     """
     recipe = recipe_folder()
     hparams_folder = Path(args.hparams_folder) if args.hparams_folder else recipe / "hparams"
     systems = {}
     steps = stage_steps(args.step_scale, stages)
     for number, (stage, _) in enumerate(stages, start=1):
-        hparams_file = hparams_folder / f"{stage}.yaml"
+        speech_text = stage in SPEECH_TEXT_OVERRIDES
+        hparams_file = hparams_folder / f"{'stage2_speech_text' if speech_text else stage}.yaml"
         overrides = {
             "seed": seed,
             "results_root": str(results_root),
@@ -73,6 +100,13 @@ def train_systems(train_store, valid_store, num_units, results_root, seed, args,
             "checkpoint_every_steps": 50,
             "interleave_mode": args.interleave_mode,
         }
+        if speech_text:
+            if text_tokenizer is None:
+                raise ValueError(f"{stage} needs a text tokenizer")
+            del overrides["interleave_mode"]
+            overrides.update(SPEECH_TEXT_MIX, **SPEECH_TEXT_OVERRIDES[stage])
+            overrides["output_folder"] = str(Path(results_root) / stage)
+            overrides["text_tokenizer_source"] = str(text_tokenizer)
         if not read_stage(hparams_file).get("init_from_stage"):
             overrides["text_lm_source"] = None
             overrides["model_config"] = tiny_model_config(args.hidden_size, args.num_layers)

@@ -66,6 +66,26 @@ def prepare_units(unit_type, corpus, folder, args):
     )
 
 
+def prepare_text_tokenizer(train_store, folder, vocab_size):
+    """The speech-text systems' SentencePiece model, trained once on the text
+    of the training store (EN and FR); returns its path."""
+    from speechbrain_xling.tokenizers.text import train_sentencepiece
+
+    path = folder / f"text_{vocab_size}.model"
+    if not path.exists():
+        texts = UnitStore(train_store).texts
+        if texts is None:
+            raise ValueError(
+                f"{train_store} holds no text (written before unit stores kept it): "
+                f"delete {folder} to tokenise the corpus again"
+            )
+        print(
+            f"[text] SentencePiece ({vocab_size} pieces at most) on the training text", flush=True
+        )
+        train_sentencepiece(texts, path, vocab_size)
+    return path
+
+
 def bpe_units(tokenizer, stores, folder, vocab_size, no_progress=False):
     """BPE over the units of ``stores`` (learnt on the train store, cached).
 

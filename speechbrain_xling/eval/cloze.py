@@ -9,7 +9,8 @@ Manifest ``cloze.csv`` (one comparison per row)::
 that contradicts the story), ``stc`` (the paper's sTC: vs the ending of a story of
 another topic) or ``stc_same_event`` (a harder sTC: vs the ending of a story
 of the same event or plot in another topic). Wav paths are relative to the
-CSV's folder (or absolute); texts are for reading only. The model hears the
+CSV's folder (or absolute); the texts are read by the cross-modal evaluation
+of speech-text models (:mod:`speechbrain_xling.eval.cross_modal`). The model hears the
 prompt (the sentences before the ending) and must give the true ending a higher
 likelihood than the wrong one (see :mod:`speechbrain_xling.eval.scoring` for
 the scoring convention). The condition of a row is ``EN`` / ``FR`` when
@@ -87,7 +88,9 @@ def condition_name(prompt_lang, ending_lang):
 class ClozeItem:
     """One comparison: a prompt, its true ending and a wrong ending.
 
-    ``control`` is one of :data:`CONTROLS` (``full``: the real prompt).
+    ``control`` is one of :data:`CONTROLS` (``full``: the real prompt). The
+    texts (empty when the manifest has none) are what the cross-modal
+    evaluation reads instead of the audio (:mod:`speechbrain_xling.eval.cross_modal`).
     """
 
     item_id: str
@@ -97,6 +100,9 @@ class ClozeItem:
     correct_wav: Path
     wrong_wav: Path
     control: str = "full"
+    prompt_text: str = ""
+    correct_text: str = ""
+    wrong_text: str = ""
 
 
 def _choice(row, column, allowed, default, csv_path, line):
@@ -154,6 +160,9 @@ def read_cloze(csv_path):
             task=task,
             condition=condition_name(*langs),
             control=control,
+            prompt_text=row["prompt_text"].strip(),
+            correct_text=row["correct_text"].strip(),
+            wrong_text=row["wrong_text"].strip(),
             **{
                 column: resolve_audio(row[column], csv_path, line, column)
                 for column in ("prompt_wav", "correct_wav", "wrong_wav")
@@ -231,6 +240,25 @@ def evaluate_cloze(scorer, items, units_of):
         wrong=[units[item.wrong_wav] for item in items],
         prompts=[units[item.prompt_wav] for item in items],
     )
+    return cloze_tables(items, outcomes)
+
+
+def cloze_tables(items, outcomes):
+    """The result tables of :func:`evaluate_cloze` from per-item outcomes.
+
+    Accuracy per task and condition over the ``full`` items, and under
+    ``"controls"`` the same per control present.
+
+    Example
+    -------
+    >>> items = [ClozeItem("a", "ssc", "EN", *[Path("x.wav")] * 3),
+    ...          ClozeItem("a", "ssc", "EN", *[Path("x.wav")] * 3, control="no_cue")]
+    >>> tables = cloze_tables(items, [1.0, 0.5])
+    >>> tables["accuracy"], tables["num_items"]
+    ({'ssc': {'EN': 1.0}}, {'ssc': {'EN': 1}})
+    >>> tables["controls"]["no_cue"]["accuracy"]
+    {'ssc': {'EN': 0.5}}
+    """
     by_control = {control: defaultdict(list) for control in CONTROLS}
     for item, outcome in zip(items, outcomes):
         by_control[item.control][(item.task, item.condition)].append(outcome)

@@ -51,6 +51,7 @@ from pathlib import Path
 
 from speechbrain_xling.atomic import atomic_path, write_json_atomically, write_text_atomically
 from speechbrain_xling.eval.cloze import CONTROLS, LANGUAGE_PAIRS, TASKS, condition_name
+from speechbrain_xling.eval.cross_modal import DIRECTIONS
 
 # count_keys: where a result gives the number of items an accuracy is over.
 Column = namedtuple("Column", ["label", "keys", "is_accuracy", "count_keys"], defaults=[None])
@@ -110,7 +111,57 @@ COLUMNS = (
 CONTROL_COLUMNS = tuple(
     cloze_column(task, c, control) for task in TASKS for c in CONDITIONS for control in CONTROLS[1:]
 )
-ALL_COLUMNS = COLUMNS + CONTROL_COLUMNS
+# Speech-text systems: the cloze items read in the other modality directions
+# (S->S is Table 3's own cloze).
+CROSS_MODAL_DIRECTIONS = DIRECTIONS[1:]
+
+
+def cross_modal_column(task, condition, direction):
+    """The report column of one cross-modal cloze cell.
+
+    Example
+    -------
+    >>> column = cross_modal_column("ssc", "EN->FR", "T->S")
+    >>> column.label, column.keys
+    ('sSC EN->FR T->S', ('cross_modal_cloze', 'T->S', 'accuracy', 'ssc', 'EN->FR'))
+    """
+    return Column(
+        f"{TASK_LABELS[task]} {condition} {direction}",
+        ("cross_modal_cloze", direction, "accuracy", task, condition),
+        True,
+        ("cross_modal_cloze", direction, "num_items", task, condition),
+    )
+
+
+CROSS_MODAL_COLUMNS = tuple(
+    cross_modal_column(task, c, direction)
+    for direction in CROSS_MODAL_DIRECTIONS
+    for task in TASKS
+    for c in CONDITIONS
+)
+# Speech-text systems: ASR and TTS through the LM (error rates, lower is
+# better) and speech-text alignment (retrieval@1 of a sentence's text from its
+# speech among all sentences' texts; mean cosine of speech and text).
+SPEECH_TEXT_LABELS = {
+    "en_speech-en_text": "EN",
+    "fr_speech-fr_text": "FR",
+    "en_speech-fr_text": "EN->FR",
+    "fr_speech-en_text": "FR->EN",
+}
+SPEECH_TEXT_COLUMNS = tuple(
+    Column(f"{task} {metric.upper()} {lang.upper()}", ("asr_tts", lang, metric), False)
+    for task, metric in (("ASR", "cer"), ("ASR", "wer"), ("TTS", "uer"))
+    for lang in ("en", "fr")
+) + tuple(
+    Column(
+        f"S-T {metric} {label}",
+        ("speech_text_alignment", "conditions", condition, key),
+        False,
+    )
+    for metric, key in (("retrieval@1", "mean_retrieval_at_1"), ("cosine", "mean_matched"))
+    for condition, label in SPEECH_TEXT_LABELS.items()
+)
+ALL_COLUMNS = COLUMNS + CONTROL_COLUMNS + CROSS_MODAL_COLUMNS + SPEECH_TEXT_COLUMNS
 RANDOM_SYSTEM = "random"
 MISSING_MARK = "–"
 
@@ -497,6 +548,8 @@ def write_report(results_by_system, output_folder):
         "over transformer layers; mismatched: same with unrelated pairs.\n\n"
         + format_markdown(rows)
         + shortcut_diagnostics(rows, format_markdown)
+        + cross_modal_section(rows, format_markdown)
+        + speech_text_section(rows, format_markdown)
     )
     breakdown = swuggy_breakdown_rows(results_by_system)
     if breakdown:
@@ -533,11 +586,16 @@ INTERLEAVING = "Cross-lingual Interleaving"
 INTERLEAVING_FT = "Cross-lingual Interleaving + EN+FR Fine-Tuning"
 BASELINE_EN = "Baseline EN"
 BASELINE_EN_FR = "Baseline EN+FR"
+# The speech-text systems of the demo's --modality speech-text.
+SPEECH_TEXT = "Speech-Text Interleaving"
+SPEECH_TEXT_XLING = "Speech-Text + Cross-lingual Interleaving"
 SHORT_NAMES = {
     INTERLEAVING: "interleaving",
     INTERLEAVING_FT: "interleaving + EN+FR fine-tuning",
     BASELINE_EN: "EN baseline",
     BASELINE_EN_FR: "EN+FR baseline",
+    SPEECH_TEXT: "speech-text",
+    SPEECH_TEXT_XLING: "speech-text + cross-lingual",
 }
 RETENTION_COLUMNS = ("sSC EN", "sTC EN", "sBLiMP EN", "sWUGGY EN")
 Z_95 = 1.96  # two-sided 95% normal quantile
@@ -568,6 +626,93 @@ def item_counts(results_by_system):
             if count:
                 counts[column.label] = min(count, counts.get(column.label, count))
     return {column.label: counts[column.label] for column in ALL_COLUMNS if column.label in counts}
+
+
+CROSS_MODAL_NOTE = (
+    "Speech-text systems read the same cloze items in other modality directions: "
+    "T->T written prompt and endings, S->T spoken prompt and written endings, T->S "
+    "written prompt and spoken endings (S->S is the table above). Accuracy in %, "
+    "chance 50."
+)
+
+
+def _has_value(cell):
+    """A report cell (a value, or a seed summary's ``{"mean": ...}``) holds a value."""
+    return (cell["mean"] if isinstance(cell, dict) else cell) is not None
+
+
+def cross_modal_section(rows, format_table):
+    """The ``Cross-modal cloze`` section of a report, or ``""``.
+
+    One table per direction some system has results for, a row per such
+    system, the tasks x language conditions as columns.
+
+    Arguments
+    ---------
+    rows : list of dict
+        :func:`report_rows` or :func:`seed_summary_rows`.
+    format_table : callable
+        :func:`format_markdown` or :func:`format_seed_markdown`.
+
+    Example
+    -------
+    >>> results = {"A": {"cross_modal_cloze": {"T->S": {"accuracy": {"ssc": {"EN": 0.75}}}}},
+    ...            "B": {}}
+    >>> section = cross_modal_section(report_rows(results), format_markdown)
+    >>> print(section.splitlines()[-1][:29])
+    | A | 75.00 | – | – | – | – |
+    >>> cross_modal_section(report_rows({"B": {}}), format_markdown)
+    ''
+    """
+    tables = []
+    for direction in CROSS_MODAL_DIRECTIONS:
+        columns = [cross_modal_column(task, c, direction) for task in TASKS for c in CONDITIONS]
+
+        with_values = [
+            row
+            for row in rows
+            if row["system"] != RANDOM_SYSTEM
+            and any(_has_value(row[column.label]) for column in columns)
+        ]
+        if not with_values:
+            continue
+        header = [direction] + [f"{TASK_LABELS[task]} {c}" for task in TASKS for c in CONDITIONS]
+        tables.append(format_table(with_values, columns, header))
+    if not tables:
+        return ""
+    return "\n## Cross-modal cloze\n\n" + CROSS_MODAL_NOTE + "\n\n" + "\n".join(tables)
+
+
+SPEECH_TEXT_NOTE = (
+    "Speech-text systems, on the alignment pairs' sentences: greedy ASR through the "
+    "LM (character and word error rates of the text written after a spoken sentence), "
+    "greedy TTS (unit error rate of the units written after a text; the phone error "
+    "rate with phone units), lower is better; speech-text alignment: retrieval@1 of a "
+    "sentence's text from its speech among all sentences' texts (chance 1/pairs) and "
+    "the mean cosine of their pooled states, over transformer layers (EN->FR: EN speech "
+    "vs FR text)."
+)
+
+
+def speech_text_section(rows, format_table):
+    """The ``Speech and text`` section (ASR/TTS, speech-text alignment), or ``""``.
+
+    Example
+    -------
+    >>> results = {"A": {"asr_tts": {"en": {"cer": 0.25}}}, "B": {}}
+    >>> print(speech_text_section(report_rows(results), format_markdown).splitlines()[-1][:21])
+    | A | 0.250 | – | – |
+    """
+    with_values = [
+        row
+        for row in rows
+        if row["system"] != RANDOM_SYSTEM
+        and any(_has_value(row[column.label]) for column in SPEECH_TEXT_COLUMNS)
+    ]
+    if not with_values:
+        return ""
+    table = format_table(with_values, SPEECH_TEXT_COLUMNS)
+    return "\n## Speech and text\n\n" + SPEECH_TEXT_NOTE + "\n\n" + table
 
 
 def seed_summary_rows(reports):
@@ -832,8 +977,11 @@ def plain_reading(summary, num_items):
     :data:`CROSS_LINGUAL`) of interleaving, and of interleaving + EN+FR
     fine-tuning, vs the EN+FR baseline; monolingual retention (interleaving
     vs the EN baseline on the EN columns); alignment (interleaving vs the
-    EN+FR baseline). A difference counts only beyond its 95% noise
-    (:func:`noise_half_width`); a missing system or cell is named instead.
+    EN+FR baseline); and, when the summary has them, the cross-lingual
+    columns of the speech-text systems (:data:`SPEECH_TEXT`,
+    :data:`SPEECH_TEXT_XLING`) vs the EN+FR baseline and vs interleaving.
+    A difference counts only beyond its 95% noise (:func:`noise_half_width`);
+    a missing system or cell is named instead.
     A cross-lingual difference beyond the noise is compared again under
     each shortcut control both systems have (same noise formula; for sTC
     only ``last-sentence``, since the topic outlives ``no-cue``): a control
@@ -890,6 +1038,19 @@ control shows it too (last-sentence +22.0, beyond ±9.8): a shortcut, not story 
         (f"monolingual retention {label}", INTERLEAVING, BASELINE_EN, label, RETENTION_VERDICTS)
         for label in RETENTION_COLUMNS
     ]
+    # Speech-text systems, when the report has them: does text bring the
+    # cross-lingual effect to these units (vs the EN+FR baseline), and does
+    # it add to textless interleaving?
+    for system in (SPEECH_TEXT, SPEECH_TEXT_XLING):
+        if system in by_system:
+            comparisons += [
+                (f"cross-lingual {label}", system, other, label, verdicts)
+                for label in CROSS_LINGUAL
+                for other, verdicts in (
+                    (BASELINE_EN_FR, SPEECH_TEXT_VERDICTS),
+                    (INTERLEAVING, SPEECH_TEXT_VS_TEXTLESS_VERDICTS),
+                )
+            ]
     for what, first, second, label, verdicts in comparisons:
         names = (SHORT_NAMES[first], SHORT_NAMES[second])
         missing = _missing(by_system, (first, second), label)
@@ -921,6 +1082,20 @@ RETENTION_VERDICTS = {
     "ahead": "higher than the EN baseline",
     "behind": "EN performance lost",
     "chance": "nothing learnt to retain",
+}
+
+
+SPEECH_TEXT_VERDICTS = {
+    "within": "no effect shown",
+    "ahead": "a cross-lingual effect of speech-text training",
+    "behind": "below the EN+FR baseline",
+    "chance": "no effect shown",
+}
+SPEECH_TEXT_VS_TEXTLESS_VERDICTS = {
+    "within": "no difference shown",
+    "ahead": "text adds to the cross-lingual effect",
+    "behind": "textless interleaving ahead",
+    "chance": "no difference shown",
 }
 
 
@@ -1076,6 +1251,8 @@ def write_seed_report(reports, output_folder, title_note="", num_items=None, cha
         "alignment = mean cosine of aligned EN-FR sentence states over layers.\n\n"
         + format_seed_markdown(summary)
         + shortcut_diagnostics(summary, format_seed_markdown)
+        + cross_modal_section(summary, format_seed_markdown)
+        + speech_text_section(summary, format_seed_markdown)
     )
     if num_items is not None:
         reading = plain_reading(summary, num_items)

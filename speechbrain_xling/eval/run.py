@@ -4,11 +4,14 @@
 benchmark configuration is a dict (every key optional; a missing file or
 folder is skipped with a logged note)::
 
-    cloze: <folder>/cloze.csv               # sSC / sTC / sTC same-event, 4 conditions (+ controls)
+    cloze: <folder>/cloze.csv               # sSC / sTC / sTC same-event, 4 conditions (+ controls);
+                                            # speech-text systems also in T->T, S->T, T->S
     zerospeech:                             # ZeroSpeech 2021 layout per language
         en: <root with lexical/ and syntactic/>
         fr: <root>
-    alignment: <folder>/alignment.csv       # aligned EN-FR sentence pairs
+    alignment: <folder>/alignment.csv       # aligned EN-FR sentence pairs (+ their text:
+                                            # speech-text systems' ASR/TTS and
+                                            # speech-text alignment)
 
 sWUGGY results carry, next to the official accuracy, a breakdown by gold
 frequency band and word length, and an in-vocabulary accuracy for the
@@ -19,7 +22,10 @@ Output folder::
 
     results/<system>/<benchmark>.json   one result per (system, benchmark):
                                         cloze, zerospeech_<lang>, alignment,
-                                        continuation
+                                        continuation; speech-text systems
+                                        (a SpeechTextVocabulary) also
+                                        cross_modal_cloze, asr_tts,
+                                        speech_text_alignment
     zerospeech/<system>/<lang>/<task>/<split>.txt   official submission files
     continuations/<system>/NNN_<prompt>.units.txt (+ .wav with a decoder)
     alignment.png                       per-layer similarity, all systems
@@ -51,13 +57,20 @@ import torch
 from speechbrain_xling.atomic import write_text_atomically
 from speechbrain_xling.eval.alignment import (
     evaluate_alignment,
+    evaluate_speech_text_alignment,
     plot_alignment,
     read_alignment,
 )
+from speechbrain_xling.eval.asr_tts import evaluate_asr_tts
 from speechbrain_xling.eval.cloze import evaluate_cloze, read_cloze
 from speechbrain_xling.eval.continuation import sample_continuation, write_continuation
+from speechbrain_xling.eval.cross_modal import evaluate_cross_modal_cloze
 from speechbrain_xling.eval.files import units_for_files
-from speechbrain_xling.eval.report import check_system_names, write_report
+from speechbrain_xling.eval.report import (
+    CROSS_MODAL_DIRECTIONS,
+    check_system_names,
+    write_report,
+)
 from speechbrain_xling.eval.scoring import LikelihoodScorer
 from speechbrain_xling.eval.zerospeech import (
     evaluate_zerospeech_task,
@@ -65,7 +78,7 @@ from speechbrain_xling.eval.zerospeech import (
     read_zerospeech,
 )
 from speechbrain_xling.hashing import file_sha256
-from speechbrain_xling.model.unit_lm import UnitLM
+from speechbrain_xling.model.unit_lm import UnitLM, is_speech_text_model
 from speechbrain_xling.tokenizers.base import UnitTokenizer
 
 logger = logging.getLogger(__name__)
@@ -146,6 +159,7 @@ class _Benchmark:
     sources: list
     settings: dict
     run: Callable
+    speech_text_only: bool = False
 
     @cached_property
     def source_digests(self):
@@ -191,18 +205,60 @@ def _read_benchmarks(benchmarks, settings):
                 found.append(_zerospeech_benchmark(lang.lower(), tasks, settings))
     alignment_path = benchmarks.get("alignment")
     if _exists(alignment_path, "alignment", Path.is_file):
-        pairs = read_alignment(alignment_path)
-        found.append(
-            _Benchmark(
-                "alignment",
-                [alignment_path],
-                {},
-                lambda lm, system: evaluate_alignment(
-                    lm, pairs, settings.units_of, settings.max_tokens_per_batch, settings.progress
-                ),
-            )
+        found.extend(
+            _alignment_benchmarks(read_alignment(alignment_path), alignment_path, settings)
         )
     return found
+
+
+def _alignment_benchmarks(pairs, csv_path, settings):
+    """Cross-lingual alignment (every system) and, for speech-text systems,
+    ASR/TTS through the LM and speech-text alignment on the same pairs."""
+
+    def speech_text_alignment(lm, system):
+        return evaluate_speech_text_alignment(
+            lm,
+            pairs,
+            settings.units_of,
+            max_tokens_per_batch=settings.max_tokens_per_batch,
+            progress=settings.progress,
+        )
+
+    def asr_tts(lm, system):
+        chosen = pairs[: settings.asr_tts_pairs]
+        wavs = [wav for pair in chosen for wav in (pair.en_wav, pair.fr_wav)]
+        units = units_for_files(settings.units_of, wavs, lm.vocab.num_units)
+        sentences = [
+            {
+                "units": units[getattr(pair, f"{lang}_wav")],
+                "text": getattr(pair, f"{lang}_text"),
+                "lang": lang,
+            }
+            for lang in ("en", "fr")
+            for pair in chosen
+        ]
+        return evaluate_asr_tts(lm, sentences, progress=settings.progress)
+
+    return [
+        _Benchmark(
+            "alignment",
+            [csv_path],
+            {},
+            lambda lm, system: evaluate_alignment(
+                lm, pairs, settings.units_of, settings.max_tokens_per_batch, settings.progress
+            ),
+        ),
+        _Benchmark(
+            "speech_text_alignment", [csv_path], {}, speech_text_alignment, speech_text_only=True
+        ),
+        _Benchmark(
+            "asr_tts",
+            [csv_path],
+            {"asr_tts_pairs": settings.asr_tts_pairs},
+            asr_tts,
+            speech_text_only=True,
+        ),
+    ]
 
 
 def _exists(path, what, check):
@@ -219,7 +275,27 @@ def _cloze_benchmarks(items, csv_path, settings):
     def run(lm, system):
         return evaluate_cloze(settings.scorer(lm, f"{system} cloze"), items, settings.units_of)
 
-    found = [_Benchmark("cloze", [csv_path], {"reduction": settings.reduction}, run)]
+    def run_cross_modal(lm, system):
+        if lm.text_tokenizer is None:
+            raise ValueError(f"{system}: the speech-text model has no text tokenizer saved")
+        return evaluate_cross_modal_cloze(
+            settings.scorer(lm, f"{system} cross-modal cloze"),
+            items,
+            settings.units_of,
+            lm.text_tokenizer,
+            CROSS_MODAL_DIRECTIONS,
+        )
+
+    found = [
+        _Benchmark("cloze", [csv_path], {"reduction": settings.reduction}, run),
+        _Benchmark(
+            "cross_modal_cloze",
+            [csv_path],
+            {"reduction": settings.reduction},
+            run_cross_modal,
+            speech_text_only=True,
+        ),
+    ]
     if settings.continuation:
         found.append(
             _Benchmark(
@@ -294,6 +370,7 @@ class _Settings:
     dtype: str
     progress: bool
     swuggy_vocabulary: dict
+    asr_tts_pairs: int
 
     def scorer(self, lm, label):
         """A :class:`LikelihoodScorer` with these settings."""
@@ -330,6 +407,7 @@ def evaluate_systems(
     continuation=None,
     progress=True,
     swuggy_vocabulary=None,
+    asr_tts_pairs=50,
 ):
     """Evaluates UnitLM checkpoints on all benchmarks present; writes the report.
 
@@ -379,6 +457,11 @@ def evaluate_systems(
         :func:`~speechbrain_xling.eval.zerospeech.read_vocabulary`), e.g. the
         words of the systems' training text; languages without one get no
         ``in_vocab`` result. A file's content is part of the resume key.
+    asr_tts_pairs : int
+        Speech-text systems: greedy ASR and TTS through the LM
+        (:func:`~speechbrain_xling.eval.asr_tts.evaluate_asr_tts`) on the
+        EN and FR sentences of the first ``asr_tts_pairs`` alignment pairs
+        (generation runs one sentence at a time).
 
     Returns
     -------
@@ -389,7 +472,7 @@ def evaluate_systems(
     -------
     >>> import tempfile, pathlib
     >>> import numpy as np
-    >>> from speechbrain_xling.model.unit_lm import UnitLM
+    >>> from speechbrain_xling.model.unit_lm import UnitLM, is_speech_text_model
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> config = {"model_type": "llama", "hidden_size": 32,
     ...           "intermediate_size": 64, "num_hidden_layers": 2,
@@ -436,6 +519,7 @@ def evaluate_systems(
             for lang, source in (swuggy_vocabulary or {}).items()
             if source is not None
         },
+        asr_tts_pairs=int(asr_tts_pairs),
     )
     suite = _read_benchmarks(benchmarks, settings)
     if not suite:
@@ -447,7 +531,10 @@ def evaluate_systems(
             continue
         model = _LazyModel(folder, device, dtype, tokenizer)
         results[system] = {}
+        speech_text = is_speech_text_model(folder)
         for benchmark in suite:
+            if benchmark.speech_text_only and not speech_text:
+                continue
             results[system][benchmark.name] = _result(system, folder, benchmark, model, settings)
         model.release()
     aligned = {s: r["alignment"] for s, r in results.items() if "alignment" in r}

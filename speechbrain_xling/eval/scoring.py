@@ -195,6 +195,42 @@ class LikelihoodScorer:
             self._request(index, prompt, candidate)
             for index, (prompt, candidate) in enumerate(zip(prompts, candidates))
         ]
+        return self._scores(requests)
+
+    def compare_tokens(self, correct, wrong, contexts):
+        """:meth:`compare` on sequences already written in vocabulary ids.
+
+        For speech-text models (:mod:`speechbrain_xling.eval.cross_modal`):
+        each context holds everything the model reads before the candidate
+        (EOS, modality markers, the prompt), and each candidate is scored
+        after its context. Ids must be in the vocabulary and not PAD.
+
+        Example
+        -------
+        >>> from speechbrain_xling.model.unit_lm import UnitLM
+        >>> config = {"model_type": "llama", "hidden_size": 32,
+        ...           "intermediate_size": 64, "num_hidden_layers": 2,
+        ...           "num_attention_heads": 4, "num_key_value_heads": 2}
+        >>> scorer = LikelihoodScorer(UnitLM.from_config(config, num_units=16))
+        >>> scorer.compare_tokens([[1, 2]], [[1, 2]], contexts=[[16, 5]]).tolist()
+        [0.5]
+        """
+        if not len(correct) == len(wrong) == len(contexts):
+            raise ValueError(
+                f"got {len(correct)} correct, {len(wrong)} wrong candidates and "
+                f"{len(contexts)} contexts"
+            )
+        requests = [
+            self._token_request(index, context, candidate)
+            for index, (context, candidate) in enumerate(
+                zip(list(contexts) * 2, list(correct) + list(wrong))
+            )
+        ]
+        scores = self._scores(requests)
+        return pair_outcomes(scores[: len(correct)], scores[len(correct) :])
+
+    def _scores(self, requests):
+        """Scores of requests, each distinct request computed once."""
         # Canonical order of the distinct requests: same set, same batches.
         distinct = sorted(set(requests), key=lambda r: (len(r[1]), r[0], r[1]))
         distinct_scores = self._score_distinct(distinct)
@@ -235,8 +271,20 @@ class LikelihoodScorer:
         candidate = check_units(candidate, vocab.num_units, f"candidate of item {index}")
         if candidate.size == 0:
             raise ValueError(f"candidate of item {index} is empty")
-        tokens = (vocab.eos, *prompt.tolist(), *candidate.tolist())
-        return 1 + prompt.size, tokens
+        # A speech-text model reads units as shifted ids after [SPEECH].
+        context = (vocab.eos, *vocab.speech_prefix, *vocab.unit_ids(prompt).tolist())
+        return len(context), (*context, *vocab.unit_ids(candidate).tolist())
+
+    def _token_request(self, index, context, candidate):
+        """A request of token ids (checked against the vocabulary)."""
+        vocab = self.lm.vocab
+        context = check_units(context, vocab.size, f"context of item {index}")
+        candidate = check_units(candidate, vocab.size, f"candidate of item {index}")
+        if candidate.size == 0 or context.size == 0:
+            raise ValueError(f"item {index} has an empty context or candidate")
+        if (context == vocab.pad).any() or (candidate == vocab.pad).any():
+            raise ValueError(f"item {index} holds the PAD id {vocab.pad}")
+        return context.size, (*context.tolist(), *candidate.tolist())
 
     @torch.inference_mode()
     def _score_distinct(self, requests):

@@ -186,6 +186,12 @@ class UnitLM(nn.Module):
         return cls(hf_model, vocab)
 
 
+def is_speech_text_model(folder):
+    """True when a UnitLM folder holds a speech-text model (read without loading it)."""
+    with open(Path(folder) / VOCAB_FILE) as handle:
+        return vocabulary_from_dict(json.load(handle)).kind == SpeechTextVocabulary.kind
+
+
 def _vocabulary(num_units, vocab):
     """``vocab`` checked against K, or a textless vocabulary of K units."""
     if vocab is None:

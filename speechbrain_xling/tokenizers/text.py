@@ -79,7 +79,7 @@ class SentencePieceTextTokenizer(TextTokenizer):
     -------
     >>> import tempfile
     >>> path = train_sentencepiece(["le chat dort", "the cat sleeps"] * 20,
-    ...                            tempfile.mkdtemp() + "/text.model", vocab_size=30)
+    ...                            tempfile.mkdtemp() + "/text.model", vocab_size=300)
     >>> tokenizer = SentencePieceTextTokenizer(path)
     >>> tokenizer.decode(tokenizer.encode("the cat dort"))
     'the cat dort'
@@ -142,7 +142,8 @@ def saved_text_tokenizer(folder):
     >>> saved_text_tokenizer(folder) is None
     True
     >>> tokenizer = load_text_tokenizer(train_sentencepiece(
-    ...     ["un deux trois"] * 10, tempfile.mkdtemp() + "/t.model", vocab_size=12))
+    ...     ["un deux trois"] * 10, tempfile.mkdtemp() + "/t.model", vocab_size=12,
+    ...     byte_fallback=False))
     >>> tokenizer.save(folder)
     >>> saved_text_tokenizer(folder).encode("deux") == tokenizer.encode("deux")
     True
@@ -161,7 +162,8 @@ def load_text_tokenizer(source):
     -------
     >>> import tempfile
     >>> path = train_sentencepiece(["un deux trois"] * 10,
-    ...                            tempfile.mkdtemp() + "/t.model", vocab_size=12)
+    ...                            tempfile.mkdtemp() + "/t.model", vocab_size=12,
+    ...                            byte_fallback=False)
     >>> type(load_text_tokenizer(path)).__name__
     'SentencePieceTextTokenizer'
     """
@@ -173,12 +175,17 @@ def load_text_tokenizer(source):
     return HuggingFaceTextTokenizer(source)
 
 
-def train_sentencepiece(texts, model_path, vocab_size=1000, model_type="unigram"):
+def train_sentencepiece(
+    texts, model_path, vocab_size=1024, model_type="unigram", byte_fallback=True
+):
     """Trains a SentencePiece model on ``texts`` and writes it to ``model_path``.
 
     Every character of the training text is covered (``character_coverage``
-    1.0: French accents must not become ``<unk>``); pieces do not cross
-    whitespace. The file is written atomically. Returns ``model_path``.
+    1.0: French accents must not become ``<unk>``), and with
+    ``byte_fallback`` (default) a character the training text lacks (a
+    ``û`` first met in a validation story) is written as its UTF-8 bytes
+    (256 byte pieces), so every text can be encoded. The file is written
+    atomically. Returns ``model_path``.
 
     Arguments
     ---------
@@ -191,6 +198,10 @@ def train_sentencepiece(texts, model_path, vocab_size=1000, model_type="unigram"
         model's ``get_piece_size()`` says how many).
     model_type : str
         ``"unigram"`` (default) or ``"bpe"``.
+    byte_fallback : bool
+        Byte pieces for unseen characters (needs ``vocab_size`` > 256 + the
+        training text's characters); without them such text cannot be
+        encoded (:class:`UnencodableText`).
     """
     import sentencepiece
 
@@ -213,6 +224,7 @@ def train_sentencepiece(texts, model_path, vocab_size=1000, model_type="unigram"
         pad_id=-1,
         unk_id=0,
         hard_vocab_limit=False,
+        byte_fallback=bool(byte_fallback),
         minloglevel=2,
     )
     model_path.parent.mkdir(parents=True, exist_ok=True)
@@ -241,7 +253,8 @@ def speech_text_vocabulary(num_units, text_tokenizer, text_lm_source=None):
     -------
     >>> import tempfile
     >>> path = train_sentencepiece(["un deux trois"] * 10,
-    ...                            tempfile.mkdtemp() + "/t.model", vocab_size=12)
+    ...                            tempfile.mkdtemp() + "/t.model", vocab_size=12,
+    ...                            byte_fallback=False)
     >>> speech_text_vocabulary(16, path)
     SpeechTextVocabulary(num_text=12, num_units=16)
     """

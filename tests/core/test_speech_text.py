@@ -48,7 +48,7 @@ def text_store(tmp_path_factory):
 def spm(tmp_path_factory):
     texts = [row["text"] for row in text_rows()]
     path = tmp_path_factory.mktemp("spm") / "text.model"
-    return load_text_tokenizer(train_sentencepiece(texts, path, vocab_size=60))
+    return load_text_tokenizer(train_sentencepiece(texts, path, vocab_size=60, byte_fallback=False))
 
 
 @pytest.fixture(scope="module")
@@ -106,21 +106,25 @@ def test_tokenizer_refuses_text_it_cannot_encode(spm):
         spm.encode("the cat sees ∑ stars", "utt 7")
 
 
-def test_hugging_face_tokenizer_loads_through_the_same_path(tmp_path):
+def word_tokenizer(folder, words):
+    """A word-level Hugging Face tokenizer of ``words`` (after ``[UNK]``), saved to ``folder``."""
     tokenizers = pytest.importorskip("tokenizers")
     import transformers
 
-    words = ["[UNK]", "the", "cat", "le", "chat", "sees"]
-    model = tokenizers.models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]")
-    backend = tokenizers.Tokenizer(model)
+    vocabulary = {word: number for number, word in enumerate(["[UNK]", *words])}
+    backend = tokenizers.Tokenizer(tokenizers.models.WordLevel(vocabulary, unk_token="[UNK]"))
     backend.pre_tokenizer = tokenizers.pre_tokenizers.Whitespace()
     fast = transformers.PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="[UNK]")
-    fast.save_pretrained(tmp_path / "tok")
-    tokenizer = load_text_tokenizer(str(tmp_path / "tok"))
+    fast.save_pretrained(folder)
+    return str(folder)
+
+
+def test_hugging_face_tokenizer_loads_through_the_same_path(tmp_path):
+    tokenizer = load_text_tokenizer(word_tokenizer(tmp_path, ["the", "cat", "le", "chat", "sees"]))
     assert tokenizer.encode("le chat sees the cat") == [3, 4, 5, 1, 2]
     with pytest.raises(UnencodableText, match="row 3"):
         tokenizer.encode("le chien", "row 3")
-    assert speech_text_vocabulary(16, tokenizer).num_text == len(words)
+    assert speech_text_vocabulary(16, tokenizer).num_text == 6
 
 
 # -------------------------------------------------------------- builders
@@ -282,14 +286,22 @@ def test_stream_state_restores_the_same_documents(text_store, spm, vocab):
 
 
 # ------------------------------------------------------------- bad input
+def store_with_text(folder, row, text, num_stories):
+    """A text store of ``num_stories`` stories whose row number ``row`` has ``text``."""
+    rows = text_rows(num_stories)
+    rows[row]["text"] = text
+    return write_unit_store(folder, rows, num_units=64)
+
+
+def draw(mix, count):
+    for _ in range(count):
+        mix.next_document()
+
+
 def test_utterance_without_text_is_named_or_counted(tmp_path, spm, vocab):
-    rows = text_rows(4)
-    rows[3]["text"] = ""
-    store = write_unit_store(tmp_path / "store", rows, num_units=64)
-    mix = mixture(store, spm, vocab, document_shares={"text": 1})
+    store = store_with_text(tmp_path / "store", 3, "", num_stories=4)
     with pytest.raises(ValueError, match="'s0_en_3' has no text"):
-        for _ in range(8):
-            mix.next_document()
+        draw(mixture(store, spm, vocab, document_shares={"text": 1}), 8)
     mix = mixture(store, spm, vocab, document_shares={"text": 1}, on_missing_text="speech")
     units = vocab.unit_ids(store.units(store.row_of("s0_en_3"))).tolist()
     for _ in range(16):
@@ -305,13 +317,9 @@ def test_utterance_without_text_is_named_or_counted(tmp_path, spm, vocab):
 
 
 def test_text_the_tokenizer_cannot_encode_names_the_utterance(tmp_path, spm, vocab):
-    rows = text_rows(2)
-    rows[0]["text"] = "the cat sees ∑ stars"
-    store = write_unit_store(tmp_path / "store", rows, num_units=64)
-    mix = mixture(store, spm, vocab, document_shares={"text": 1})
+    store = store_with_text(tmp_path / "store", 0, "the cat sees ∑ stars", num_stories=2)
     with pytest.raises(UnencodableText, match="s0_en_0"):
-        for _ in range(4):
-            mix.next_document()
+        draw(mixture(store, spm, vocab, document_shares={"text": 1}), 4)
 
 
 def test_store_without_text_and_mismatched_sizes_are_refused(tmp_path, spm, vocab):

@@ -9,7 +9,7 @@ from speechbrain_xling.data.vocab import SpeechTextVocabulary
 from speechbrain_xling.model.unit_lm import UnitLM
 from speechbrain_xling.tokenizers.text import train_sentencepiece
 from tests.conftest import TINY_ARCHITECTURES
-from tests.core.test_speech_text import text_rows
+from tests.core.test_speech_text import text_rows, word_tokenizer
 from tests.core.test_train_recipe import failure, run, step_losses, train_command
 
 CHANNELS = ("en_speech", "en_text", "fr_speech", "fr_text", "eos")
@@ -19,20 +19,6 @@ CHANNELS = ("en_speech", "en_text", "fr_speech", "fr_text", "eos")
 def text_store(tmp_path_factory):
     folder = tmp_path_factory.mktemp("speech_text_store")
     write_unit_store(folder, text_rows(40), num_units=64)
-    return folder
-
-
-def word_tokenizer(folder, texts):
-    """A word-level Hugging Face tokenizer of the texts' words, saved to ``folder``."""
-    tokenizers = pytest.importorskip("tokenizers")
-    import transformers
-
-    words = ["[UNK]", *sorted({word for text in texts for word in text.split()})]
-    model = tokenizers.models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]")
-    backend = tokenizers.Tokenizer(model)
-    backend.pre_tokenizer = tokenizers.pre_tokenizers.Whitespace()
-    fast = transformers.PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="[UNK]")
-    fast.save_pretrained(folder)
     return folder
 
 
@@ -55,7 +41,8 @@ def check_stage(output, steps=24, tokens_per_step=256):
 
 
 def test_speech_text_stage_from_a_text_lm_and_its_tokenizer(text_store, tiny_text_lm, tmp_path):
-    tokenizer = word_tokenizer(tmp_path / "tok", [row["text"] for row in text_rows(40)])
+    words = sorted({word for row in text_rows(40) for word in row["text"].split()})
+    tokenizer = word_tokenizer(tmp_path / "tok", words)
     command = train_command(
         "stage2_speech_text.yaml",
         text_store,
@@ -73,7 +60,10 @@ def test_speech_text_stage_grows_a_textless_stage_one(text_store, tmp_path):
     stage1 = tmp_path / "stage1_en_pretrain" / "final_model"
     UnitLM.from_config(TINY_ARCHITECTURES["llama"], num_units=64).save(stage1)
     spm = train_sentencepiece(
-        [row["text"] for row in text_rows(40)], tmp_path / "text.model", vocab_size=48
+        [row["text"] for row in text_rows(40)],
+        tmp_path / "text.model",
+        vocab_size=48,
+        byte_fallback=False,
     )
     command = train_command(
         "stage2_speech_text.yaml",
@@ -95,7 +85,9 @@ def test_store_without_text_is_named(tmp_path, tiny_text_lm):
 
     store = tmp_path / "store"
     write_unit_store(store, aligned_rows(4), num_units=64)
-    spm = train_sentencepiece(["the cat sees one star"] * 4, tmp_path / "t.model", vocab_size=16)
+    spm = train_sentencepiece(
+        ["the cat sees one star"] * 4, tmp_path / "t.model", vocab_size=16, byte_fallback=False
+    )
     command = train_command(
         "stage2_speech_text.yaml", store, tiny_text_lm("llama"), tmp_path, text_tokenizer_source=spm
     )

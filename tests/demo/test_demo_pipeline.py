@@ -8,7 +8,12 @@ import pytest
 
 from speechbrain_xling.corpora.tts import TRAIN_VOICES
 from speechbrain_xling.demo import parse_args, run_demo
-from speechbrain_xling.eval.report import COLUMNS
+from speechbrain_xling.eval.report import (
+    COLUMNS,
+    CROSS_MODAL_COLUMNS,
+    SPEECH_TEXT,
+    SPEECH_TEXT_XLING,
+)
 
 TINY = [
     "--train-stories",
@@ -144,3 +149,37 @@ def test_train_voices_out_of_range_is_refused(voices, capsys):
     with pytest.raises(SystemExit):
         parse_args(["--train-voices", voices])
     assert "--train-voices must be between 1 and 6" in capsys.readouterr().err
+
+
+def test_speech_text_modality_adds_two_systems_with_cross_modal_results(tmp_path, capsys):
+    argv = ["--output-folder", str(tmp_path), "--units", "phones", "--seeds", "0", *TINY]
+    run_demo(parse_args(argv))
+    textless = json.loads((tmp_path / "phones" / "report.json").read_text())
+    # The same folder with --modality speech-text: the textless systems are
+    # reused, the two speech-text systems are added.
+    (folder,) = run_demo(parse_args([*argv, "--modality", "speech-text"]))
+    report = json.loads((folder / "report.json").read_text())
+    speech_text = [SPEECH_TEXT, SPEECH_TEXT_XLING]
+    assert [row["system"] for row in report["rows"]] == SYSTEMS + speech_text
+    assert report["rows"][: len(SYSTEMS)] == textless["rows"]
+    rows = {row["system"]: row for row in report["rows"]}
+    for system in speech_text:
+        for column in COLUMNS + CROSS_MODAL_COLUMNS:
+            assert rows[system][column.label]["mean"] is not None, (system, column.label)
+    for system in SYSTEMS[1:]:
+        assert all(rows[system][c.label]["mean"] is None for c in CROSS_MODAL_COLUMNS)
+    markdown = (folder / "report.md").read_text()
+    assert "## Cross-modal cloze" in markdown
+    assert "cross-lingual sTC FR->EN: speech-text + cross-lingual " in markdown
+    # Matched budgets: each speech-text stage saw the textless stage 2's tokens,
+    # counted per language and modality.
+    seed = folder / "seed_0"
+    budget = json.loads((seed / "stage2_interleave" / "training_summary.json").read_text())
+    for stage in ("stage2_speech_text", "stage2_speech_text_xling"):
+        summary = json.loads((seed / stage / "training_summary.json").read_text())
+        measured = summary["measured_tokens"]
+        assert sum(measured.values()) == sum(budget["measured_tokens"].values())
+        assert set(measured) == {"en_speech", "en_text", "fr_speech", "fr_text", "eos"}
+        kinds = {kind.split("/")[0] for kind in summary["documents"]}
+        assert kinds == {"pairs", "interleaved", "text", "speech"}
+    assert (folder / "units" / "text_1024.model").is_file()

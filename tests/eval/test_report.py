@@ -27,6 +27,14 @@ from speechbrain_xling.eval.report import (
 
 RESULTS = {
     "interleaving": {
+        "asr_tts": {"fr": {"cer": 0.125, "wer": 0.5, "uer": 0.25}},
+        "speech_text_alignment": {
+            "conditions": {"en_speech-fr_text": {"mean_retrieval_at_1": 0.75, "mean_matched": 0.5}}
+        },
+        "cross_modal_cloze": {
+            "T->S": {"accuracy": {"ssc": {"EN->FR": 0.625}}},
+            "T->T": {"accuracy": {"stc_same_event": {"FR": 0.75}}},
+        },
         "cloze": {
             "accuracy": {
                 "ssc": {"EN": 0.5590, "FR": 0.5708, "EN->FR": 0.5644, "FR->EN": 0.5537},
@@ -86,6 +94,27 @@ def expected_cells(results):
         for task, label in (("syntactic", "sBLiMP"), ("lexical", "sWUGGY")):
             value = zerospeech.get(task, {}).get("accuracy")
             cells[f"{label} {lang.upper()}"] = None if value is None else 100 * value
+    cross_modal = results.get("cross_modal_cloze", {})
+    for direction in ("T->T", "S->T", "T->S"):
+        accuracy = cross_modal.get(direction, {}).get("accuracy", {})
+        for task, label in TASK_LABELS:
+            for condition in CONDITIONS:
+                value = accuracy.get(task, {}).get(condition)
+                cells[f"{label} {condition} {direction}"] = None if value is None else 100 * value
+    asr_tts = results.get("asr_tts", {})
+    for task, metric in (("ASR CER", "cer"), ("ASR WER", "wer"), ("TTS UER", "uer")):
+        for lang in ("en", "fr"):
+            cells[f"{task} {lang.upper()}"] = asr_tts.get(lang, {}).get(metric)
+    conditions = results.get("speech_text_alignment", {}).get("conditions", {})
+    for condition, label in (
+        ("en_speech-en_text", "EN"),
+        ("fr_speech-fr_text", "FR"),
+        ("en_speech-fr_text", "EN->FR"),
+        ("fr_speech-en_text", "FR->EN"),
+    ):
+        found = conditions.get(condition, {})
+        cells[f"S-T retrieval@1 {label}"] = found.get("mean_retrieval_at_1")
+        cells[f"S-T cosine {label}"] = found.get("mean_matched")
     alignment = results.get("alignment", {})
     cells["Alignment"] = alignment.get("mean_matched")
     cells["Alignment (mismatched)"] = alignment.get("mean_mismatched")
@@ -112,12 +141,17 @@ def test_every_format_shows_the_benchmark_results(tmp_path):
     assert labels[: len(COLUMNS)] == [column.label for column in COLUMNS]
     assert labels[12:16] == ["sBLiMP EN", "sBLiMP FR", "sWUGGY EN", "sWUGGY FR"]
     assert labels[8:12] == [f"sTC same-event {c}" for c in CONDITIONS]
-    assert labels[len(COLUMNS) :] == [
-        f"{label} {condition}{suffix}"
-        for _, label in TASK_LABELS
-        for condition in CONDITIONS
-        for _, suffix in CONTROL_SUFFIXES
-    ]
+    assert (
+        labels[len(COLUMNS) :]
+        == [
+            f"{label} {condition}{suffix}"
+            for _, label in TASK_LABELS
+            for condition in CONDITIONS
+            for _, suffix in CONTROL_SUFFIXES
+        ]
+        + CROSS_MODAL_LABELS
+        + SPEECH_TEXT_LABELS
+    )
     assert report["columns"] == labels
     rows = {row["system"]: row for row in report["rows"]}
     with open(paths["csv"], newline="") as handle:
@@ -166,6 +200,17 @@ SSC_DIAGNOSTICS_HEADER = (
 def test_shortcut_diagnostics_show_each_task_under_each_control(tmp_path):
     markdown = write_report(RESULTS, tmp_path)["markdown"].read_text()
     table, section = markdown.split("\n## Shortcut diagnostics\n")
+    section, cross_modal = section.split("\n## Cross-modal cloze\n")
+    cross_modal, speech_text = cross_modal.split("\n## Speech and text\n")
+    speech_rows = [line for line in speech_text.splitlines() if line.startswith("| ")]
+    assert speech_rows[0].startswith("| System | ASR CER EN | ASR CER FR |")
+    assert [line.split(" | ")[0] for line in speech_rows[1:]] == ["| interleaving"]
+    assert "| interleaving | – | 0.125 | – | 0.500 | – | 0.250 | – | – | 0.750 |" in speech_text
+    # Cross-modal: a table per direction with results, speech-text systems only.
+    tables = [line for line in cross_modal.splitlines() if line.startswith("| ")]
+    first_cells = [line.split(" | ")[0] for line in tables]
+    assert first_cells == ["| T->T", "| interleaving", "| T->S", "| interleaving"]
+    assert "| interleaving | – | – | 62.50 |" in cross_modal
     assert "last-sentence" not in table and "no-cue" not in table
     assert "full = the whole prompt; last-sentence = the prompt cut to its last sentence" in section
     assert "a model that ignores the prompt scores exactly 50" in section
@@ -335,7 +380,22 @@ CONTROL_LABELS = [
     for condition in CONDITIONS
     for _, suffix in CONTROL_SUFFIXES
 ]
-NO_CONTROLS = "," * (2 * len(CONTROL_LABELS))
+# The cross-modal cloze columns of speech-text systems come last.
+CROSS_MODAL_LABELS = [
+    f"{label} {condition} {direction}"
+    for direction in ("T->T", "S->T", "T->S")
+    for _, label in TASK_LABELS
+    for condition in CONDITIONS
+]
+SPEECH_TEXT_LABELS = [
+    f"{task} {lang}" for task in ("ASR CER", "ASR WER", "TTS UER") for lang in ("EN", "FR")
+] + [
+    f"S-T {metric} {condition}"
+    for metric in ("retrieval@1", "cosine")
+    for condition in ("EN", "FR", "EN->FR", "FR->EN")
+]
+EXTRA_LABELS = CONTROL_LABELS + CROSS_MODAL_LABELS + SPEECH_TEXT_LABELS
+NO_CONTROLS = "," * (2 * len(EXTRA_LABELS))
 GOLDEN_CSV = (
     "system,sSC EN mean,sSC EN std,sSC FR mean,sSC FR std,sSC EN->FR mean,sSC EN->FR"
     " std,sSC FR->EN mean,sSC FR->EN std,sTC EN mean,sTC EN std,sTC FR mean,sTC FR"
@@ -345,7 +405,7 @@ GOLDEN_CSV = (
     " same-event FR->EN std,sBLiMP EN mean,sBLiMP EN std,sBLiMP FR mean,sBLiMP FR"
     " std,sWUGGY EN mean,sWUGGY EN std,sWUGGY FR mean,sWUGGY FR std,Alignment"
     " mean,Alignment std,Alignment (mismatched) mean,Alignment (mismatched) std"
-    + "".join(f",{label} mean,{label} std" for label in CONTROL_LABELS)
+    + "".join(f",{label} mean,{label} std" for label in EXTRA_LABELS)
     + "\n"
     "random,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,"
     "0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,50.0,0.0,,,," + NO_CONTROLS + "\n"

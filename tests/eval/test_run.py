@@ -358,9 +358,10 @@ def test_recipe_hparams_default_systems_and_benchmarks(tmp_path):
         "Baseline EN+FR",
         "Cross-lingual Interleaving",
         "Cross-lingual Interleaving + EN+FR Fine-Tuning",
+        "Speech-Text Interleaving",
     ]
     assert set(hparams["default_benchmarks"]) == {"cloze", "zerospeech", "alignment"}
-    assert hparams["swuggy_vocabulary"] == {}
+    assert hparams["swuggy_vocabulary"] == {} and hparams["asr_tts_pairs"] == 50
     hparams = load_recipe_hparams(
         "systems: {a: x}",
         "benchmarks: {cloze: y.csv}",

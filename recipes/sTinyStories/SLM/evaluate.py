@@ -2,6 +2,9 @@
 """Evaluates trained SLMs on sSC/sTC (EN, FR, EN->FR, FR->EN), sBLiMP and
 sWUGGY (ZeroSpeech 2021 layout) and cross-lingual hidden-state alignment,
 and writes a Table-3-shaped report (paper arXiv 2512.01865, Section 6).
+Speech-text systems (trained with ``stage2_speech_text.yaml``) are also asked
+the cloze items with written prompts and/or endings (T->T, S->T, T->S), and
+get ASR/TTS through the LM and speech-text alignment on the alignment pairs.
 
 To run::
 
@@ -78,4 +81,5 @@ if __name__ == "__main__":
         zerospeech_split=hparams["zerospeech_split"],
         continuation=hparams["continuation"],
         swuggy_vocabulary=hparams["swuggy_vocabulary"],
+        asr_tts_pairs=hparams["asr_tts_pairs"],
     )
