@@ -69,6 +69,11 @@ RESUMABLE_OPTIONS = (
 )
 
 
+# Options of the speech-text systems only: recorded apart (a folder made
+# without --modality speech-text never names them, and still resumes).
+SPEECH_TEXT_OPTIONS = ("text_vocab",)
+
+
 def run_stages(run):
     """The stages a run trains: Table 3's five, and with ``--modality
     speech-text`` the two speech-text systems.

@@ -13,6 +13,7 @@ from speechbrain_xling.corpora import build_mini_corpus
 from speechbrain_xling.corpora.tts import TRAIN_VOICES
 from speechbrain_xling.demo.options import (
     RESUMABLE_OPTIONS,
+    SPEECH_TEXT_OPTIONS,
     UNIT_LABELS,
     UNIT_NAMES,
     parse_args,
@@ -28,6 +29,12 @@ from speechbrain_xling.eval.run import evaluate_systems
 from speechbrain_xling.saved_settings import record_or_check_settings
 
 SETTINGS_FILE = "demo_settings.json"
+SPEECH_TEXT_SETTINGS_FILE = "speech_text_settings.json"
+
+
+def _option_flag(name):
+    """The command-line flag of an option: ``text_vocab`` -> ``--text-vocab``."""
+    return "--" + name.replace("_", "-")
 
 
 def check_run_settings(run_folder, args):
@@ -38,7 +45,9 @@ def check_run_settings(run_folder, args):
     reuse old units or models. The first run writes its options to
     ``demo_settings.json``; a later run with other values stops with an error
     naming them (``--seeds``, ``--workers`` and other options that change no
-    result may differ).
+    result may differ). The options of the speech-text systems
+    (``--text-vocab``) are recorded apart, in ``speech_text_settings.json``,
+    by the first run with ``--modality speech-text``.
 
     Example
     -------
@@ -54,15 +63,22 @@ def check_run_settings(run_folder, args):
     speechbrain_xling.saved_settings.SettingsMismatch: ... with --step-scale 2.0 (now 3.0); ...
     """
 
-    settings = {name: value for name, value in vars(args).items() if name not in RESUMABLE_OPTIONS}
-    record_or_check_settings(
-        Path(run_folder) / SETTINGS_FILE,
-        settings,
-        run_folder,
+    skipped = RESUMABLE_OPTIONS + SPEECH_TEXT_OPTIONS
+    settings = {name: value for name, value in vars(args).items() if name not in skipped}
+    remedy = (
         f"use another --output-folder or delete {run_folder} (its units and models "
-        "depend on these options)",
-        label=lambda name: "--" + name.replace("_", "-"),
+        "depend on these options)"
     )
+    label = _option_flag
+    record_or_check_settings(Path(run_folder) / SETTINGS_FILE, settings, run_folder, remedy, label)
+    if args.modality == "speech-text":
+        record_or_check_settings(
+            Path(run_folder) / SPEECH_TEXT_SETTINGS_FILE,
+            {name: getattr(args, name) for name in SPEECH_TEXT_OPTIONS},
+            f"{run_folder} (its speech-text systems)",
+            remedy,
+            label,
+        )
 
 
 def run_one(run, corpus):

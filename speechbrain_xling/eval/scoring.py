@@ -3,7 +3,9 @@
 Every benchmark of the paper (sBLiMP, sWUGGY, sSC, sTC and their
 cross-lingual variants) compares the log-likelihood that the model gives to
 two candidates, optionally after a prompt. :class:`LikelihoodScorer` computes
-these scores in length-sorted batches.
+these scores in length-sorted batches; for llama and qwen models, requests
+that share a context (a prompt, or the lone EOS) are packed into segments
+that read the context once (:func:`shared_context_segments`).
 
 Scoring convention
 ------------------
@@ -129,6 +131,122 @@ def pair_outcomes(correct_scores, wrong_scores):
     return (correct_scores > wrong_scores) + 0.5 * (correct_scores == wrong_scores)
 
 
+# Architectures scored in shared-context segments: their causal LM computes
+# ``lm_head(decoder(...).last_hidden_state)`` and their decoder takes a ready
+# 4-D attention mask and explicit position ids (sdpa and eager attention;
+# tests/eval/test_scoring_shared_prompt.py checks them against the plain
+# path). Other models are scored one padded sequence per request.
+SEGMENT_MODEL_TYPES = ("llama", "qwen2", "qwen3")
+SEGMENT_ATTENTION = ("sdpa", "eager")
+# Every candidate of a segment costs attention over the whole segment (its
+# masked part included), so a context takes candidates only up to
+# max(SEGMENT_MIN_TOKENS, SEGMENT_CONTEXT_FACTOR * context length) tokens:
+# a long prompt is shared by all its endings, EOS alone by a few words.
+SEGMENT_MIN_TOKENS = 128
+SEGMENT_CONTEXT_FACTOR = 4
+# On CPU, forward passes over more tokens run slower per token (activations
+# no longer fit the caches; measured with benchmarks/bench_scoring.py).
+CPU_TOKENS_PER_PASS = 1024
+
+
+def shared_context_segments(requests, max_tokens):
+    """Groups ``(context_length, tokens)`` requests by context into segments.
+
+    A segment is one context followed by some of the candidates read after
+    it (the tails ``tokens[context_length:]``), so the context is computed
+    once for all of them. A candidate's last unit is only predicted, never
+    read, so a segment reads ``len(context) + sum(len(tail) - 1)`` tokens
+    (:func:`segment_length`). Candidates are taken in the given order and a
+    new segment of the same context starts when the next one would exceed
+    ``min(max_tokens, max(SEGMENT_MIN_TOKENS, SEGMENT_CONTEXT_FACTOR *
+    context length))`` tokens; a segment holds at least one candidate.
+
+    Arguments
+    ---------
+    requests : list of (int, tuple of int)
+        ``(context_length, tokens)``; ``context_length >= 1``.
+    max_tokens : int
+        Tokens allowed per segment (a context with a single candidate may
+        exceed it).
+
+    Returns
+    -------
+    list of (tuple of int, list of int)
+        ``(context, request indices)``, contexts in order of first
+        appearance.
+
+    Example
+    -------
+    >>> requests = [(2, (9, 1, 5)), (1, (9, 5)), (2, (9, 1, 6, 7))]
+    >>> shared_context_segments(requests, max_tokens=16)
+    [((9, 1), [0, 2]), ((9,), [1])]
+    >>> shared_context_segments(requests, max_tokens=2)
+    [((9, 1), [0]), ((9, 1), [2]), ((9,), [1])]
+    """
+    groups = {}
+    for index, (context_length, tokens) in enumerate(requests):
+        groups.setdefault(tuple(tokens[:context_length]), []).append(index)
+    segments = []
+    for context, members in groups.items():
+        limit = min(max_tokens, max(SEGMENT_MIN_TOKENS, SEGMENT_CONTEXT_FACTOR * len(context)))
+        segment, length = [], len(context)
+        for index in members:
+            read = len(requests[index][1]) - len(context) - 1
+            if segment and length + read > limit:
+                segments.append((context, segment))
+                segment, length = [], len(context)
+            segment.append(index)
+            length += read
+        segments.append((context, segment))
+    return segments
+
+
+def segment_length(requests, context, members):
+    """Tokens read for a segment: its context, then each candidate but its
+    last unit.
+
+    Example
+    -------
+    >>> segment_length([(2, (9, 1, 5)), (2, (9, 1, 6, 7))], (9, 1), [0, 1])
+    3
+    """
+    return len(context) + sum(len(requests[i][1]) - len(context) - 1 for i in members)
+
+
+def segment_attention_mask(positions, blocks):
+    """Which keys each query attends to in rows of packed segments.
+
+    Block 0 is a segment's context, blocks 1, 2, ... its candidates and -1
+    padding: a query sees the context and its own block, causally by
+    position, never another candidate (so each candidate is computed as if
+    it followed the context alone).
+
+    Arguments
+    ---------
+    positions : torch.Tensor
+        ``[batch, time]`` position of each token in its own sequence.
+    blocks : torch.Tensor
+        ``[batch, time]`` block of each token.
+
+    Returns
+    -------
+    torch.Tensor
+        ``bool [batch, 1, time, time]``, True where query (row) may attend
+        to key (column).
+
+    Example
+    -------
+    >>> positions = torch.tensor([[0, 1, 2, 2, 0]])
+    >>> blocks = torch.tensor([[0, 0, 1, 2, -1]])
+    >>> segment_attention_mask(positions, blocks)[0, 0].int().tolist()
+    [[1, 0, 0, 0, 0], [1, 1, 0, 0, 0], [1, 1, 1, 0, 0], [1, 1, 0, 1, 0], [1, 0, 0, 0, 1]]
+    """
+    keys, queries = blocks[:, None, :], blocks[:, :, None]
+    seen = (keys == 0) | (keys == queries)
+    causal = positions[:, None, :] <= positions[:, :, None]
+    return (seen & causal)[:, None]
+
+
 class LikelihoodScorer:
     """Batched log-likelihood of candidates (optionally after prompts).
 
@@ -146,8 +264,11 @@ class LikelihoodScorer:
         ``"mean"`` (default): mean log-probability per candidate unit;
         ``"sum"``: total log-probability of the candidate.
     max_tokens_per_batch : int
-        Padded tokens per forward pass (memory bound: logits take
-        ``max_tokens_per_batch * vocab_size`` floats).
+        Padded tokens per forward pass (memory bound: logits take at most
+        ``max_tokens_per_batch * vocab_size`` floats, the attention mask
+        ``max_tokens_per_batch`` times the longest row); on CPU, passes hold
+        at most ``CPU_TOKENS_PER_PASS`` tokens. 1 scores one request (or one
+        context and its one-unit candidates) per pass.
     progress : bool or str
         Shows a tqdm bar over batches; a string is used as its label.
 
@@ -288,21 +409,59 @@ class LikelihoodScorer:
 
     @torch.inference_mode()
     def _score_distinct(self, requests):
+        """Scores distinct requests; the plan depends only on their order.
+
+        Requests sharing a context are packed into segments (see
+        :func:`shared_context_segments`) when the architecture allows it
+        (:meth:`_scores_segments`), otherwise each request is a padded row;
+        rows are bucketed by length into passes of at most
+        ``max_tokens_per_batch`` tokens (and ``CPU_TOKENS_PER_PASS`` on CPU).
+        """
         device = next(self.lm.parameters()).device
         was_training = self.lm.training
         self.lm.eval()
+        budget = self.max_tokens_per_batch
+        if device.type == "cpu":
+            budget = min(budget, CPU_TOKENS_PER_PASS)
+        segmented = self._scores_segments()
+        if segmented:
+            rows = shared_context_segments(requests, budget)
+            lengths = [segment_length(requests, *segment) for segment in rows]
+        else:
+            rows = [[index] for index in range(len(requests))]
+            lengths = [len(tokens) for _, tokens in requests]
         scores = np.empty(len(requests), dtype=np.float64)
-        batches = length_buckets([len(tokens) for _, tokens in requests], self.max_tokens_per_batch)
         label = self.progress if isinstance(self.progress, str) else "scoring"
         try:
+            batches = length_buckets(lengths, budget)
             for batch in tqdm(batches, desc=label, disable=not self.progress):
-                batch_scores = self._score_batch([requests[i] for i in batch], device)
-                scores[batch] = batch_scores
+                if segmented:
+                    indices, batch_scores = self._score_segments(
+                        [rows[k] for k in batch], requests, device
+                    )
+                else:
+                    indices = [rows[k][0] for k in batch]
+                    batch_scores = self._score_batch([requests[i] for i in indices], device)
+                scores[indices] = batch_scores
         finally:
             self.lm.train(was_training)
         return scores
 
+    def _scores_segments(self):
+        """Whether the model is scored in shared-context segments."""
+        config = self.lm.hf_model.config
+        return (
+            config.model_type in SEGMENT_MODEL_TYPES
+            and config._attn_implementation in SEGMENT_ATTENTION
+            and "sliding_attention" not in (getattr(config, "layer_types", None) or ())
+        )
+
+    def _reduce(self, unit_log_probs):
+        total = unit_log_probs.sum().item()
+        return total / len(unit_log_probs) if self.reduction == "mean" else total
+
     def _score_batch(self, requests, device):
+        """Plain path: one padded row per request, logits everywhere."""
         sequences = [tokens for _, tokens in requests]
         tokens, mask = pad_sequences(sequences, self.lm.vocab.pad, device)
         logits = self.lm(tokens, attention_mask=mask)[:, :-1].float()
@@ -310,11 +469,72 @@ class LikelihoodScorer:
         unit_log_probs = (
             logits.log_softmax(dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1).double().cpu()
         )
-        scores = []
-        for row, (context_length, sequence) in enumerate(requests):
-            # position t predicts token t + 1: the candidate's units are the
-            # targets context_length - 1 .. len(sequence) - 2
-            candidate = unit_log_probs[row, context_length - 1 : len(sequence) - 1]
-            total = candidate.sum().item()
-            scores.append(total / len(candidate) if self.reduction == "mean" else total)
-        return scores
+        # position t predicts token t + 1: the candidate's units are the
+        # targets context_length - 1 .. len(sequence) - 2
+        return [
+            self._reduce(unit_log_probs[row, context_length - 1 : len(sequence) - 1])
+            for row, (context_length, sequence) in enumerate(requests)
+        ]
+
+    def _score_segments(self, segments, requests, device):
+        """Scores the requests of ``(context, indices)`` segments, one per row.
+
+        Each row reads the context once, then every candidate after it with
+        the positions it would have right after the context and a mask that
+        hides the other candidates (:func:`segment_attention_mask`); logits
+        are computed only where a candidate unit is predicted, and the
+        log-softmax as ``logit - logsumexp`` there. Returns the request
+        indices and their scores.
+        """
+        longest = max(segment_length(requests, *segment) for segment in segments)
+        shape = (len(segments), longest)
+        tokens = np.full(shape, self.lm.vocab.pad, dtype=np.int64)
+        positions = np.zeros(shape, dtype=np.int64)
+        blocks = np.full(shape, -1, dtype=np.int64)
+        indices, predictors, targets, spans = [], [], [], []
+        for row, (context, members) in enumerate(segments):
+            start = row * longest
+            end = len(context)
+            tokens[row, :end] = context
+            positions[row, :end] = np.arange(end)
+            blocks[row, :end] = 0
+            for block, index in enumerate(members, start=1):
+                tail = requests[index][1][len(context) :]
+                stop = end + len(tail) - 1  # the last unit is not read
+                tokens[row, end:stop] = tail[:-1]
+                positions[row, end:stop] = np.arange(len(context), len(context) + len(tail) - 1)
+                blocks[row, end:stop] = block
+                # the first unit is predicted from the last context position,
+                # the others from the candidate's own previous position
+                spans.append((len(targets), len(targets) + len(tail)))
+                predictors.append(start + len(context) - 1)
+                predictors.extend(range(start + end, start + stop))
+                targets.extend(tail)
+                indices.append(index)
+                end = stop
+        positions = torch.from_numpy(positions).to(device)
+        mask = segment_attention_mask(positions, torch.from_numpy(blocks).to(device))
+        hf_model = self.lm.hf_model
+        if hf_model.config._attn_implementation == "eager":  # adds the mask to the scores
+            dtype = hf_model.get_input_embeddings().weight.dtype
+            mask = torch.zeros(mask.shape, dtype=dtype, device=device).masked_fill_(
+                ~mask, torch.finfo(dtype).min
+            )
+        hidden = (
+            hf_model.get_decoder()(
+                input_ids=torch.from_numpy(tokens).to(device),
+                attention_mask=mask,
+                position_ids=positions,
+                use_cache=False,
+            )
+            .last_hidden_state.flatten(0, 1)
+            .index_select(0, torch.as_tensor(predictors, device=device))
+        )
+        logits = hf_model.get_output_embeddings()(hidden).float()
+        targets = torch.as_tensor(targets, device=device)
+        unit_log_probs = (
+            (logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - logits.logsumexp(dim=-1))
+            .double()
+            .cpu()
+        )
+        return indices, [self._reduce(unit_log_probs[start:stop]) for start, stop in spans]

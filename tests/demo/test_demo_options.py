@@ -7,6 +7,7 @@ import pytest
 
 from speechbrain_xling.demo.options import (
     RESUMABLE_OPTIONS,
+    SPEECH_TEXT_OPTIONS,
     build_parser,
     parse_args,
     plan_runs,
@@ -65,7 +66,7 @@ def test_help_gives_every_option_a_text_and_its_default(capsys):
     entries = help_entries(text)
     # Every option, named after its destination: --step-scale -> step_scale.
     options = ["--" + name.replace("_", "-") for name in vars(build_parser().parse_args([]))]
-    assert len(options) == 26
+    assert len(options) == 28
     for option in options:
         assert option in entries, option
         assert "default" in entries[option], entries[option]
@@ -76,6 +77,8 @@ def test_help_gives_every_option_a_text_and_its_default(capsys):
     assert "default: 3 for kmeans, 2 for phones" in entries["--step-scale"]
     assert "(default: kmeans phones)" in entries["--units"]
     assert "(default: 100)" in entries["--kmeans-units"]
+    assert "(default: speech)" in entries["--modality"]
+    assert "(default: 1024)" in entries["--text-vocab"]
 
 
 def test_default_plan_is_the_textless_run_and_the_phone_topline():
@@ -97,7 +100,8 @@ def test_default_plan_is_the_textless_run_and_the_phone_topline():
 
 
 def settings(run):
-    return {name: value for name, value in vars(run).items() if name not in RESUMABLE_OPTIONS}
+    skipped = RESUMABLE_OPTIONS + SPEECH_TEXT_OPTIONS
+    return {name: value for name, value in vars(run).items() if name not in skipped}
 
 
 def test_runs_resume_folders_of_the_single_unit_commands(tmp_path):
@@ -115,6 +119,17 @@ def test_runs_resume_folders_of_the_single_unit_commands(tmp_path):
         check_run_settings(
             tmp_path / "kmeans", *plan_runs(parse_args(["--kmeans-units", "50"]))[:1]
         )
+    # Such a folder takes the speech-text systems; their text vocabulary is
+    # then recorded and may not change.
+    (speech_text,) = plan_runs(parse_args(["--units", "kmeans", "--modality", "speech-text"]))
+    check_run_settings(tmp_path / "kmeans", speech_text)
+    check_run_settings(tmp_path / "kmeans", speech_text)
+    (other,) = plan_runs(
+        parse_args(["--units", "kmeans", "--modality", "speech-text", "--text-vocab", "64"])
+    )
+    with pytest.raises(ValueError, match=r"--text-vocab 1024 \(now 64\)"):
+        check_run_settings(tmp_path / "kmeans", other)
+    check_run_settings(tmp_path / "kmeans", textless)
 
 
 def test_options_given_apply_to_every_run():
