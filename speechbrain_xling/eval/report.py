@@ -641,6 +641,16 @@ def _has_value(cell):
     return (cell["mean"] if isinstance(cell, dict) else cell) is not None
 
 
+def _rows_with_values(rows, columns):
+    """The rows (``random`` left out) with a value in some of ``columns``."""
+    return [
+        row
+        for row in rows
+        if row["system"] != RANDOM_SYSTEM
+        and any(_has_value(row[column.label]) for column in columns)
+    ]
+
+
 def cross_modal_section(rows, format_table):
     """The ``Cross-modal cloze`` section of a report, or ``""``.
 
@@ -668,12 +678,7 @@ def cross_modal_section(rows, format_table):
     for direction in CROSS_MODAL_DIRECTIONS:
         columns = [cross_modal_column(task, c, direction) for task in TASKS for c in CONDITIONS]
 
-        with_values = [
-            row
-            for row in rows
-            if row["system"] != RANDOM_SYSTEM
-            and any(_has_value(row[column.label]) for column in columns)
-        ]
+        with_values = _rows_with_values(rows, columns)
         if not with_values:
             continue
         header = [direction] + [f"{TASK_LABELS[task]} {c}" for task in TASKS for c in CONDITIONS]
@@ -703,12 +708,7 @@ def speech_text_section(rows, format_table):
     >>> print(speech_text_section(report_rows(results), format_markdown).splitlines()[-1][:21])
     | A | 0.250 | – | – |
     """
-    with_values = [
-        row
-        for row in rows
-        if row["system"] != RANDOM_SYSTEM
-        and any(_has_value(row[column.label]) for column in SPEECH_TEXT_COLUMNS)
-    ]
+    with_values = _rows_with_values(rows, SPEECH_TEXT_COLUMNS)
     if not with_values:
         return ""
     table = format_table(with_values, SPEECH_TEXT_COLUMNS)

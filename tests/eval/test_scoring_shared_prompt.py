@@ -12,6 +12,7 @@ from speechbrain_xling.eval.scoring import (
 )
 from speechbrain_xling.model.unit_lm import UnitLM
 from tests.eval.conftest import NUM_UNITS, TINY_LLAMA
+from tests.eval.test_scoring import reference_score
 
 TINY = {
     "llama": TINY_LLAMA,
@@ -27,17 +28,6 @@ def tiny_lm(model_type, attn_implementation="sdpa", **fields):
     config = {**TINY[model_type], "initializer_range": 0.5, **fields}
     lm = UnitLM.from_config(config, NUM_UNITS, attn_implementation=attn_implementation)
     return lm.eval()
-
-
-def reference_score(lm, prompt, candidate, reduction):
-    """One unpadded forward pass over EOS || prompt || candidate, all logits."""
-    tokens = torch.tensor([[lm.vocab.eos, *prompt, *candidate]])
-    with torch.no_grad():
-        log_probs = lm(tokens)[0, :-1].float().log_softmax(-1)
-    targets = tokens[0, 1:]
-    per_unit = log_probs[torch.arange(len(targets)), targets][len(prompt) :]
-    total = per_unit.double().sum().item()
-    return total / len(candidate) if reduction == "mean" else total
 
 
 def shared_prompt_items(seed):
