@@ -262,9 +262,7 @@ class SpeechTextMixture:
         """``(modality, ids)`` of one sentence (units not yet shifted into the
         vocabulary); falls back to units without text."""
         if modality == TEXT:
-            ids = self._text_ids.get(row)
-            if ids is None:
-                ids = self.text_ids(row)
+            ids = self.text_ids(row)
             if ids is not None:
                 return TEXT, ids
             if self.on_missing_text == "error":

@@ -40,7 +40,12 @@ from speechbrain_xling.eval.files import (
     resolve_audio,
     units_for_files,
 )
-from speechbrain_xling.eval.scoring import check_units, length_buckets, pad_sequences
+from speechbrain_xling.eval.scoring import (
+    check_token_ids,
+    check_units,
+    length_buckets,
+    pad_sequences,
+)
 
 COLUMNS = ("pair_id", "en_wav", "fr_wav", "en_text", "fr_text")
 
@@ -185,17 +190,13 @@ def pooled_token_states(lm, sequences, prefix, max_tokens_per_batch=16384, progr
     (3, 2, 32)
     """
     vocab = lm.vocab
-    prefix = check_units(list(prefix), vocab.size, "prefix").tolist()
-    if vocab.pad in prefix:
-        raise ValueError(f"prefix holds the PAD id {vocab.pad}")
-    inputs = []
-    for index, sequence in enumerate(sequences):
-        ids = check_units(sequence, vocab.size, f"sequence {index}")
-        if ids.size == 0:
-            raise ValueError(f"sequence {index} is empty: there is nothing to pool")
-        if (ids == vocab.pad).any():
-            raise ValueError(f"sequence {index} holds the PAD id {vocab.pad}")
-        inputs.append(prefix + ids.tolist())
+    prefix = check_token_ids(list(prefix), vocab, "prefix", allow_empty=True).tolist()
+    inputs = [
+        prefix + check_token_ids(sequence, vocab, f"sequence {index}").tolist()
+        for index, sequence in enumerate(sequences)
+    ]
+    if not inputs:
+        raise ValueError("no sequences to pool")
     if not inputs:
         raise ValueError("no sequences to pool")
     device = next(lm.parameters()).device

@@ -34,6 +34,7 @@ import numpy as np
 from tqdm import tqdm
 
 from speechbrain_xling.eval.continuation import generate_tokens
+from speechbrain_xling.eval.cross_modal import cross_modal_context
 from speechbrain_xling.eval.scoring import check_units
 
 
@@ -218,7 +219,7 @@ def lm_transcribe(lm, units, max_new_tokens=200, what="units"):
     units = check_units(units, vocab.num_units, what)
     if units.size == 0:
         raise ValueError(f"{what}: no units to transcribe")
-    context = [vocab.eos, vocab.speech_marker, *vocab.unit_ids(units).tolist(), vocab.text_marker]
+    context = cross_modal_context(vocab, vocab.unit_ids(units), "S", "T")
     ids = generate_tokens(
         lm,
         context,
@@ -283,7 +284,7 @@ def lm_synthesise(lm, text, max_new_units=1000, what="text"):
     """
     vocab, tokenizer = _speech_text_model(lm, "lm_synthesise")
     ids = _encoded_text(vocab, tokenizer, text, what)
-    context = [vocab.eos, vocab.text_marker, *ids.tolist(), vocab.speech_marker]
+    context = cross_modal_context(vocab, ids, "T", "S")
     units = generate_tokens(
         lm,
         context,

@@ -24,7 +24,7 @@ import soundfile
 import torch
 
 from speechbrain_xling.atomic import atomic_path, write_text_atomically
-from speechbrain_xling.eval.scoring import check_units
+from speechbrain_xling.eval.scoring import check_token_ids, check_units
 
 
 def _checked_settings(max_new_tokens, temperature, top_k, name="max_new_tokens"):
@@ -43,7 +43,7 @@ def _allowed_mask(vocab, allowed, stop_ids, device):
         raise ValueError(f"allowed must be a range of ids with step 1, got {allowed!r}")
     if len(allowed) == 0 or allowed.start < 0 or allowed.stop > vocab.size:
         raise ValueError(f"allowed {allowed!r} must be a non-empty range in [0, {vocab.size})")
-    stop_ids = check_units(list(stop_ids), vocab.size, "stop_ids")
+    stop_ids = check_units(list(stop_ids), vocab.size, "stop_ids", kind="token")
     keep = torch.zeros(vocab.size, dtype=torch.bool)
     keep[allowed.start : allowed.stop] = True
     keep[torch.as_tensor(stop_ids, dtype=torch.long)] = True
@@ -110,11 +110,7 @@ def generate_tokens(
     _checked_settings(max_new_tokens, temperature, top_k)
     vocab = lm.vocab
     device = next(lm.parameters()).device
-    context = check_units(context, vocab.size, "context")
-    if context.size == 0:
-        raise ValueError("context is empty: the model needs at least one token to read")
-    if (context == vocab.pad).any():
-        raise ValueError(f"context holds the PAD id {vocab.pad}")
+    context = check_token_ids(context, vocab, "context")
     keep, stops = _allowed_mask(vocab, allowed, stop_ids, device)
     generator = None
     if temperature > 0:

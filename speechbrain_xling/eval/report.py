@@ -499,8 +499,7 @@ FR->EN last-sentence | FR->EN no-cue |
     tables = []
     for task in TASKS:
         columns = [cloze_column(task, c, control) for c, control in pairs]
-        values = [row[c.label] for row in rows for c in columns if c in CONTROL_COLUMNS]
-        if all((v["mean"] if isinstance(v, dict) else v) is None for v in values):
+        if not _rows_with_values(rows, [c for c in columns if c in CONTROL_COLUMNS]):
             continue
         header = [TASK_LABELS[task]] + [f"{c} {CONTROL_TITLES[control]}" for c, control in pairs]
         tables.append(format_table(rows, columns, header))

@@ -91,11 +91,11 @@ def pad_sequences(sequences, pad_id, device="cpu"):
     return tokens.to(device), mask.to(device)
 
 
-def check_units(units, num_units, what):
+def check_units(units, num_units, what, kind="unit"):
     """Returns ``units`` as an int64 array after checking ids and shape.
 
     Raises ``ValueError`` naming ``what`` for a non 1-D array or an id
-    outside ``[0, num_units)``.
+    outside ``[0, num_units)`` (``kind`` names the ids in the message).
 
     Example
     -------
@@ -108,13 +108,35 @@ def check_units(units, num_units, what):
     """
     array = np.asarray(units)
     if array.ndim != 1:
-        raise ValueError(f"{what}: units must be a 1-D array, got shape {array.shape}")
+        raise ValueError(f"{what}: {kind}s must be a 1-D array, got shape {array.shape}")
     if array.size and not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(f"{what}: units must be integers, got {array.dtype}")
+        raise ValueError(f"{what}: {kind}s must be integers, got {array.dtype}")
     array = array.astype(np.int64)
     bad = (array < 0) | (array >= num_units)
     if bad.any():
-        raise ValueError(f"{what}: unit id {array[bad][0]} is outside [0, {num_units})")
+        raise ValueError(f"{what}: {kind} id {array[bad][0]} is outside [0, {num_units})")
+    return array
+
+
+def check_token_ids(ids, vocab, what, allow_empty=False):
+    """``ids`` as an int64 array of vocabulary ids: in ``[0, vocab.size)``,
+    not PAD, and non-empty unless ``allow_empty``; errors name ``what``.
+
+    Example
+    -------
+    >>> from speechbrain_xling.data.vocab import UnitVocabulary
+    >>> check_token_ids([16, 3], UnitVocabulary(16), "context").tolist()
+    [16, 3]
+    >>> check_token_ids([16, 17], UnitVocabulary(16), "context")
+    Traceback (most recent call last):
+    ...
+    ValueError: context holds the PAD id 17
+    """
+    array = check_units(ids, vocab.size, what, kind="token")
+    if array.size == 0 and not allow_empty:
+        raise ValueError(f"{what} is empty")
+    if (array == vocab.pad).any():
+        raise ValueError(f"{what} holds the PAD id {vocab.pad}")
     return array
 
 
@@ -398,13 +420,8 @@ class LikelihoodScorer:
 
     def _token_request(self, index, context, candidate):
         """A request of token ids (checked against the vocabulary)."""
-        vocab = self.lm.vocab
-        context = check_units(context, vocab.size, f"context of item {index}")
-        candidate = check_units(candidate, vocab.size, f"candidate of item {index}")
-        if candidate.size == 0 or context.size == 0:
-            raise ValueError(f"item {index} has an empty context or candidate")
-        if (context == vocab.pad).any() or (candidate == vocab.pad).any():
-            raise ValueError(f"item {index} holds the PAD id {vocab.pad}")
+        context = check_token_ids(context, self.lm.vocab, f"context of item {index}")
+        candidate = check_token_ids(candidate, self.lm.vocab, f"candidate of item {index}")
         return context.size, (*context.tolist(), *candidate.tolist())
 
     @torch.inference_mode()

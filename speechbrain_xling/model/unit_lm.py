@@ -295,7 +295,7 @@ def extend_to_speech_text(lm, vocab):
     config = hf_model.config
     std = getattr(config, "initializer_range", 0.02)
     moved = {old_vocab.eos: vocab.eos, old_vocab.pad: vocab.pad}
-    old_rows = torch.arange(old_vocab.num_units).tolist() + list(moved)
+    old_rows = list(range(old_vocab.num_units)) + list(moved)
     new_rows = vocab.unit_ids(range(old_vocab.num_units)).tolist() + list(moved.values())
     tied = getattr(config, "tie_word_embeddings", False)
     old_in = hf_model.get_input_embeddings().weight

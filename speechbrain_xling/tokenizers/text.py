@@ -21,6 +21,7 @@ import io
 from pathlib import Path
 
 from speechbrain_xling.atomic import atomic_path
+from speechbrain_xling.data.vocab import SpeechTextVocabulary
 
 # Name of the tokenizer inside a model folder (a file ``.model`` or a folder).
 SAVED_NAME = "text_tokenizer"
@@ -258,8 +259,6 @@ def speech_text_vocabulary(num_units, text_tokenizer, text_lm_source=None):
     >>> speech_text_vocabulary(16, path)
     SpeechTextVocabulary(num_text=12, num_units=16)
     """
-    from speechbrain_xling.data.vocab import SpeechTextVocabulary
-
     if not isinstance(text_tokenizer, TextTokenizer):
         text_tokenizer = load_text_tokenizer(text_tokenizer)
     num_text = text_tokenizer.vocab_size

@@ -136,9 +136,9 @@ def test_generate_tokens_rejects_bad_input(random_lm):
         generate_tokens(random_lm, [], units)
     with pytest.raises(ValueError, match="context holds the PAD id 17"):
         generate_tokens(random_lm, [eos, pad], units)
-    with pytest.raises(ValueError, match="context: unit id 18 is outside"):
+    with pytest.raises(ValueError, match="context: token id 18 is outside"):
         generate_tokens(random_lm, [eos, 18], units)
-    with pytest.raises(ValueError, match="stop_ids: unit id 20 is outside"):
+    with pytest.raises(ValueError, match="stop_ids: token id 20 is outside"):
         generate_tokens(random_lm, [eos], units, stop_ids=[20])
     with pytest.raises(ValueError, match="max_new_tokens must be an int >= 0"):
         generate_tokens(random_lm, [eos], units, max_new_tokens=-1)
