@@ -18,6 +18,11 @@ switch and nowhere else; only the ending's tokens are scored (the scoring
 convention of :mod:`speechbrain_xling.eval.scoring`). With the four language
 conditions of the items (EN, FR, EN->FR, FR->EN) that makes 16 cells per task.
 
+With ``mask_other_modality`` the ending's tokens are scored under the softmax
+over the ids of its own modality only (:func:`modality_id_range`; the other
+logits masked to -inf), so a model is not penalised for the mass it puts on
+the other modality (or on markers and EOS); off by default.
+
 Authors
  * speechbrain-xling authors 2026
 """
@@ -74,6 +79,23 @@ def cross_modal_context(vocab, prompt_ids, prompt_modality, ending_modality):
     return context
 
 
+def modality_id_range(vocab, modality):
+    """``(start, stop)``: the ids of a modality (``"S"``/``"T"``) in ``vocab``.
+
+    Example
+    -------
+    >>> from speechbrain_xling.data.vocab import SpeechTextVocabulary
+    >>> vocab = SpeechTextVocabulary(num_text=10, num_units=4)
+    >>> modality_id_range(vocab, "T"), modality_id_range(vocab, "S")
+    ((0, 10), (10, 14))
+    """
+    if modality == "T":
+        return 0, vocab.num_text
+    if modality == "S":
+        return vocab.unit_offset, vocab.unit_offset + vocab.num_units
+    raise ValueError(f"unknown modality {modality!r} (known: 'S', 'T')")
+
+
 def _text_ids(tokenizer, items):
     """``{(item index, field): text ids}`` of the items' three texts."""
     ids = {}
@@ -87,7 +109,9 @@ def _text_ids(tokenizer, items):
     return ids
 
 
-def evaluate_cross_modal_cloze(scorer, items, units_of, text_tokenizer, directions=DIRECTIONS):
+def evaluate_cross_modal_cloze(
+    scorer, items, units_of, text_tokenizer, directions=DIRECTIONS, mask_other_modality=False
+):
     """Accuracy of a speech-text model per direction, task and condition.
 
     Arguments
@@ -102,6 +126,10 @@ def evaluate_cross_modal_cloze(scorer, items, units_of, text_tokenizer, directio
         The model's text tokenizer.
     directions : sequence of str
         Subset of :data:`DIRECTIONS`.
+    mask_other_modality : bool
+        Scores each ending under the softmax over its own modality's ids
+        only (see the module docstring); False (default): over the whole
+        vocabulary.
 
     Returns
     -------
@@ -133,15 +161,17 @@ def evaluate_cross_modal_cloze(scorer, items, units_of, text_tokenizer, directio
             return list(text[number, f"{field}_text"])
         return speech[getattr(item, f"{field}_wav")]
 
-    contexts, correct, wrong = [], [], []
+    contexts, correct, wrong, allowed = [], [], [], []
     for direction in directions:
         prompt_modality, ending_modality = direction_modalities(direction)
+        ending_ids = modality_id_range(vocab, ending_modality) if mask_other_modality else None
         for number, item in enumerate(items):
             prompt = ids(number, item, "prompt", prompt_modality)
             contexts.append(cross_modal_context(vocab, prompt, prompt_modality, ending_modality))
             correct.append(ids(number, item, "correct", ending_modality))
             wrong.append(ids(number, item, "wrong", ending_modality))
-    outcomes = scorer.compare_tokens(correct, wrong, contexts)
+            allowed.append(ending_ids)
+    outcomes = scorer.compare_tokens(correct, wrong, contexts, allowed)
     per_direction = np.split(np.asarray(outcomes), len(directions))
     return {
         direction: cloze_tables(items, values)

@@ -284,14 +284,17 @@ def _cloze_benchmarks(items, csv_path, settings):
             settings.units_of,
             lm.text_tokenizer,
             CROSS_MODAL_DIRECTIONS,
+            settings.cross_modal_mask_other_modality,
         )
 
+    # recorded only when on: results stored before the option keep their key
+    masked = {"mask_other_modality": True} if settings.cross_modal_mask_other_modality else {}
     found = [
         _Benchmark("cloze", [csv_path], {"reduction": settings.reduction}, run),
         _Benchmark(
             "cross_modal_cloze",
             [csv_path],
-            {"reduction": settings.reduction},
+            {"reduction": settings.reduction, **masked},
             run_cross_modal,
             speech_text_only=True,
         ),
@@ -371,6 +374,7 @@ class _Settings:
     progress: bool
     swuggy_vocabulary: dict
     asr_tts_pairs: int
+    cross_modal_mask_other_modality: bool
 
     def scorer(self, lm, label):
         """A :class:`LikelihoodScorer` with these settings."""
@@ -408,6 +412,7 @@ def evaluate_systems(
     progress=True,
     swuggy_vocabulary=None,
     asr_tts_pairs=50,
+    cross_modal_mask_other_modality=False,
 ):
     """Evaluates UnitLM checkpoints on all benchmarks present; writes the report.
 
@@ -462,6 +467,12 @@ def evaluate_systems(
         (:func:`~speechbrain_xling.eval.asr_tts.evaluate_asr_tts`) on the
         EN and FR sentences of the first ``asr_tts_pairs`` alignment pairs
         (generation runs one sentence at a time).
+    cross_modal_mask_other_modality : bool
+        Speech-text systems: the cross-modal cloze scores each ending under
+        the softmax over its own modality's ids only (see
+        :mod:`~speechbrain_xling.eval.cross_modal`); recorded in the result's
+        key as ``mask_other_modality`` when on. False (default): over the
+        whole vocabulary.
 
     Returns
     -------
@@ -520,6 +531,7 @@ def evaluate_systems(
             if source is not None
         },
         asr_tts_pairs=int(asr_tts_pairs),
+        cross_modal_mask_other_modality=bool(cross_modal_mask_other_modality),
     )
     suite = _read_benchmarks(benchmarks, settings)
     if not suite:

@@ -23,6 +23,17 @@ candidates from being penalised for their length, which matters for sSC/sTC
 endings of different durations. ``reduction="sum"`` gives the plain
 log-likelihood (the classic ZeroSpeech 2021 baseline).
 
+Restricted normalisation
+------------------------
+A request written in vocabulary ids may name a range of allowed ids
+``(start, stop)`` (:meth:`LikelihoodScorer.score_tokens`): its candidate's
+tokens must lie in it, and each is scored under the softmax over those ids
+only, the other logits set to -inf before the log-softmax. A speech-text
+model then gets no penalty for the mass it puts on the other modality
+(:mod:`speechbrain_xling.eval.cross_modal`, ``mask_other_modality``).
+Without a range (the default) the softmax is over the whole vocabulary, and
+the scores are those of a scorer without this option, bit for bit.
+
 Authors
  * speechbrain-xling authors 2026
 """
@@ -140,6 +151,49 @@ def check_token_ids(ids, vocab, what, allow_empty=False):
     return array
 
 
+def check_allowed_ids(allowed, ids, size, what):
+    """``allowed`` as ``(start, stop)`` after checking that it is a
+    non-empty range of ``[0, size)`` holding every id of ``ids``; None stays
+    None. Errors name ``what``.
+
+    Example
+    -------
+    >>> check_allowed_ids((4, 8), [4, 7], size=10, what="candidate of item 0")
+    (4, 8)
+    >>> check_allowed_ids((4, 8), [4, 9], size=10, what="candidate of item 2")
+    Traceback (most recent call last):
+    ...
+    ValueError: candidate of item 2: token id 9 is outside the allowed ids [4, 8)
+    """
+    if allowed is None:
+        return None
+    start, stop = (int(bound) for bound in allowed)
+    if not 0 <= start < stop <= size:
+        raise ValueError(f"{what}: allowed ids [{start}, {stop}) are not a range of [0, {size})")
+    ids = np.asarray(ids)
+    outside = (ids < start) | (ids >= stop)
+    if outside.any():
+        raise ValueError(
+            f"{what}: token id {ids[outside][0]} is outside the allowed ids [{start}, {stop})"
+        )
+    return start, stop
+
+
+def mask_outside(logits, allowed):
+    """Sets in place the logits (last dimension) of the ids outside
+    ``allowed = (start, stop)`` to -inf; returns ``logits``.
+
+    Example
+    -------
+    >>> mask_outside(torch.zeros(1, 5), (1, 3)).tolist()
+    [[-inf, 0.0, 0.0, -inf, -inf]]
+    """
+    start, stop = allowed
+    logits[..., :start] = -torch.inf
+    logits[..., stop:] = -torch.inf
+    return logits
+
+
 def pair_outcomes(correct_scores, wrong_scores):
     """1 where the correct item scores higher, 0.5 on a tie, 0 otherwise.
 
@@ -185,8 +239,9 @@ def shared_context_segments(requests, max_tokens):
 
     Arguments
     ---------
-    requests : list of (int, tuple of int)
-        ``(context_length, tokens)``; ``context_length >= 1``.
+    requests : list of tuple
+        ``(context_length, tokens, ...)``; ``context_length >= 1``, further
+        fields are ignored.
     max_tokens : int
         Tokens allowed per segment (a context with a single candidate may
         exceed it).
@@ -206,7 +261,7 @@ def shared_context_segments(requests, max_tokens):
     [((9, 1), [0]), ((9, 1), [2]), ((9,), [1])]
     """
     groups = {}
-    for index, (context_length, tokens) in enumerate(requests):
+    for index, (context_length, tokens, *_) in enumerate(requests):
         groups.setdefault(tuple(tokens[:context_length]), []).append(index)
     segments = []
     for context, members in groups.items():
@@ -340,13 +395,64 @@ class LikelihoodScorer:
         ]
         return self._scores(requests)
 
-    def compare_tokens(self, correct, wrong, contexts):
-        """:meth:`compare` on sequences already written in vocabulary ids.
+    def score_tokens(self, candidates, contexts, allowed=None):
+        """Scores candidates already written in vocabulary ids.
 
         For speech-text models (:mod:`speechbrain_xling.eval.cross_modal`):
         each context holds everything the model reads before the candidate
         (EOS, modality markers, the prompt), and each candidate is scored
         after its context. Ids must be in the vocabulary and not PAD.
+
+        Arguments
+        ---------
+        candidates : list of array-like of int
+            Non-empty token sequences to score.
+        contexts : list of array-like of int
+            One non-empty context per candidate.
+        allowed : list of (int, int) or None, optional
+            Per candidate, ``(start, stop)`` to score its tokens under the
+            softmax over ids ``start .. stop - 1`` only (see the module
+            docstring; a token outside the range is an error), or None for
+            the whole vocabulary; None (default): None for all.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``float64 [len(candidates)]`` log-likelihoods (see ``reduction``).
+
+        Example
+        -------
+        >>> from speechbrain_xling.data.vocab import SpeechTextVocabulary
+        >>> from speechbrain_xling.model.unit_lm import UnitLM
+        >>> config = {"model_type": "llama", "hidden_size": 32,
+        ...           "intermediate_size": 64, "num_hidden_layers": 2,
+        ...           "num_attention_heads": 4, "num_key_value_heads": 2}
+        >>> vocab = SpeechTextVocabulary(num_text=10, num_units=16)
+        >>> lm = UnitLM.from_config(config, num_units=16, vocab=vocab)
+        >>> context = [vocab.eos, vocab.text_marker, 3]
+        >>> whole, text_only = LikelihoodScorer(lm).score_tokens(
+        ...     [[1, 2], [1, 2]], [context, context], allowed=[None, (0, vocab.num_text)])
+        >>> bool(text_only > whole)  # no mass lost to units and markers
+        True
+        """
+        if len(contexts) != len(candidates):
+            raise ValueError(f"got {len(contexts)} contexts for {len(candidates)} candidates")
+        if allowed is None:
+            allowed = [None] * len(candidates)
+        if len(allowed) != len(candidates):
+            raise ValueError(f"got {len(allowed)} allowed ranges for {len(candidates)} candidates")
+        requests = [
+            self._token_request(index, *request)
+            for index, request in enumerate(zip(contexts, candidates, allowed))
+        ]
+        return self._scores(requests)
+
+    def compare_tokens(self, correct, wrong, contexts, allowed=None):
+        """:meth:`compare` on sequences already written in vocabulary ids.
+
+        Both candidates of a pair are scored after its context (and, when
+        ``allowed`` gives one per pair, under its range of allowed ids), as
+        :meth:`score_tokens` does.
 
         Example
         -------
@@ -363,19 +469,19 @@ class LikelihoodScorer:
                 f"got {len(correct)} correct, {len(wrong)} wrong candidates and "
                 f"{len(contexts)} contexts"
             )
-        requests = [
-            self._token_request(index, context, candidate)
-            for index, (context, candidate) in enumerate(
-                zip(list(contexts) * 2, list(correct) + list(wrong))
-            )
-        ]
-        scores = self._scores(requests)
+        if allowed is not None and len(allowed) != len(correct):
+            raise ValueError(f"got {len(allowed)} allowed ranges for {len(correct)} pairs")
+        scores = self.score_tokens(
+            list(correct) + list(wrong),
+            list(contexts) * 2,
+            None if allowed is None else list(allowed) * 2,
+        )
         return pair_outcomes(scores[: len(correct)], scores[len(correct) :])
 
     def _scores(self, requests):
         """Scores of requests, each distinct request computed once."""
         # Canonical order of the distinct requests: same set, same batches.
-        distinct = sorted(set(requests), key=lambda r: (len(r[1]), r[0], r[1]))
+        distinct = sorted(set(requests), key=lambda r: (len(r[1]), r[0], r[1], r[2] or ()))
         distinct_scores = self._score_distinct(distinct)
         score_of = dict(zip(distinct, distinct_scores))
         return np.array([score_of[request] for request in requests], dtype=np.float64)
@@ -408,7 +514,8 @@ class LikelihoodScorer:
         return pair_outcomes(scores[: len(correct)], scores[len(correct) :])
 
     def _request(self, index, prompt, candidate):
-        """A hashable ``(context_length, tokens)`` request for one item."""
+        """A hashable ``(context_length, tokens, allowed)`` request for one
+        item (no allowed range: the whole vocabulary)."""
         vocab = self.lm.vocab
         prompt = check_units(prompt, vocab.num_units, f"prompt of item {index}")
         candidate = check_units(candidate, vocab.num_units, f"candidate of item {index}")
@@ -416,13 +523,17 @@ class LikelihoodScorer:
             raise ValueError(f"candidate of item {index} is empty")
         # A speech-text model reads units as shifted ids after [SPEECH].
         context = (vocab.eos, *vocab.speech_prefix, *vocab.unit_ids(prompt).tolist())
-        return len(context), (*context, *vocab.unit_ids(candidate).tolist())
+        return len(context), (*context, *vocab.unit_ids(candidate).tolist()), None
 
-    def _token_request(self, index, context, candidate):
-        """A request of token ids (checked against the vocabulary)."""
-        context = check_token_ids(context, self.lm.vocab, f"context of item {index}")
-        candidate = check_token_ids(candidate, self.lm.vocab, f"candidate of item {index}")
-        return context.size, (*context.tolist(), *candidate.tolist())
+    def _token_request(self, index, context, candidate, allowed):
+        """A request of token ids (checked against the vocabulary and the
+        allowed range)."""
+        vocab = self.lm.vocab
+        context = check_token_ids(context, vocab, f"context of item {index}")
+        what = f"candidate of item {index}"
+        candidate = check_token_ids(candidate, vocab, what)
+        allowed = check_allowed_ids(allowed, candidate, vocab.size, what)
+        return context.size, (*context.tolist(), *candidate.tolist()), allowed
 
     @torch.inference_mode()
     def _score_distinct(self, requests):
@@ -446,7 +557,7 @@ class LikelihoodScorer:
             lengths = [segment_length(requests, *segment) for segment in rows]
         else:
             rows = [[index] for index in range(len(requests))]
-            lengths = [len(tokens) for _, tokens in requests]
+            lengths = [len(tokens) for _, tokens, _ in requests]
         scores = np.empty(len(requests), dtype=np.float64)
         label = self.progress if isinstance(self.progress, str) else "scoring"
         try:
@@ -478,19 +589,25 @@ class LikelihoodScorer:
         return total / len(unit_log_probs) if self.reduction == "mean" else total
 
     def _score_batch(self, requests, device):
-        """Plain path: one padded row per request, logits everywhere."""
-        sequences = [tokens for _, tokens in requests]
+        """Plain path: one padded row per request, logits everywhere (those
+        of a candidate masked to its allowed ids, if any)."""
+        sequences = [tokens for _, tokens, _ in requests]
         tokens, mask = pad_sequences(sequences, self.lm.vocab.pad, device)
         logits = self.lm(tokens, attention_mask=mask)[:, :-1].float()
+        # position t predicts token t + 1: the candidate's units are the
+        # targets context_length - 1 .. len(sequence) - 2
+        spans = [
+            (context_length - 1, len(sequence) - 1) for context_length, sequence, _ in requests
+        ]
+        for row, ((start, stop), (*_, allowed)) in enumerate(zip(spans, requests)):
+            if allowed is not None:
+                mask_outside(logits[row, start:stop], allowed)
         targets = tokens[:, 1:]
         unit_log_probs = (
             logits.log_softmax(dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1).double().cpu()
         )
-        # position t predicts token t + 1: the candidate's units are the
-        # targets context_length - 1 .. len(sequence) - 2
         return [
-            self._reduce(unit_log_probs[row, context_length - 1 : len(sequence) - 1])
-            for row, (context_length, sequence) in enumerate(requests)
+            self._reduce(unit_log_probs[row, start:stop]) for row, (start, stop) in enumerate(spans)
         ]
 
     def _score_segments(self, segments, requests, device):
@@ -499,9 +616,10 @@ class LikelihoodScorer:
         Each row reads the context once, then every candidate after it with
         the positions it would have right after the context and a mask that
         hides the other candidates (:func:`segment_attention_mask`); logits
-        are computed only where a candidate unit is predicted, and the
-        log-softmax as ``logit - logsumexp`` there. Returns the request
-        indices and their scores.
+        are computed only where a candidate unit is predicted (masked to the
+        candidate's allowed ids, if any), and the log-softmax as
+        ``logit - logsumexp`` there. Returns the request indices and their
+        scores.
         """
         longest = max(segment_length(requests, *segment) for segment in segments)
         shape = (len(segments), longest)
@@ -548,6 +666,10 @@ class LikelihoodScorer:
             .index_select(0, torch.as_tensor(predictors, device=device))
         )
         logits = hf_model.get_output_embeddings()(hidden).float()
+        for (start, stop), index in zip(spans, indices):
+            allowed = requests[index][2]
+            if allowed is not None:
+                mask_outside(logits[start:stop], allowed)
         targets = torch.as_tensor(targets, device=device)
         unit_log_probs = (
             (logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - logits.logsumexp(dim=-1))

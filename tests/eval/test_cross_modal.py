@@ -1,12 +1,18 @@
 """Cross-modal cloze (S->S, T->T, S->T, T->S) of speech-text models."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
 
 from speechbrain_xling.data.vocab import SpeechTextVocabulary
 from speechbrain_xling.eval.cloze import COLUMNS, LANGUAGE_PAIRS, TASKS, read_cloze
-from speechbrain_xling.eval.cross_modal import DIRECTIONS, evaluate_cross_modal_cloze
+from speechbrain_xling.eval.cross_modal import (
+    DIRECTIONS,
+    evaluate_cross_modal_cloze,
+    modality_id_range,
+)
 from speechbrain_xling.eval.scoring import LikelihoodScorer
 from speechbrain_xling.model.unit_lm import UnitLM
 from speechbrain_xling.tokenizers.text import load_text_tokenizer, train_sentencepiece
@@ -67,7 +73,10 @@ def preferring_lm(tokenizer):
     return lm.eval()
 
 
-def test_known_preferences_give_100_and_exactly_0_when_swapped(tmp_path, tokenizer):
+@pytest.mark.parametrize("mask_other_modality", [False, True])
+def test_known_preferences_give_100_and_exactly_0_when_swapped(
+    tmp_path, tokenizer, mask_other_modality
+):
     assert not set(tokenizer.encode(GOOD_TEXT)) & set(tokenizer.encode(BAD_TEXT))
     lm = preferring_lm(tokenizer)
     scorer = LikelihoodScorer(lm)
@@ -75,7 +84,9 @@ def test_known_preferences_give_100_and_exactly_0_when_swapped(tmp_path, tokeniz
         folder = tmp_path / f"swap{swap}"
         folder.mkdir()
         items = write_items(folder, swap=swap)
-        results = evaluate_cross_modal_cloze(scorer, items, read_units, tokenizer)
+        results = evaluate_cross_modal_cloze(
+            scorer, items, read_units, tokenizer, mask_other_modality=mask_other_modality
+        )
         assert list(results) == list(DIRECTIONS)
         for direction, result in results.items():
             for task in TASKS:
@@ -86,18 +97,23 @@ def test_known_preferences_give_100_and_exactly_0_when_swapped(tmp_path, tokeniz
                 assert set(control.values()) == {expected}
 
 
+class Recorder(LikelihoodScorer):
+    """Keeps the arguments of its last ``compare_tokens`` call in ``seen``."""
+
+    seen = {}
+
+    def compare_tokens(self, correct, wrong, contexts, allowed=None):
+        self.seen.update(correct=correct, wrong=wrong, contexts=contexts, allowed=allowed)
+        return super().compare_tokens(correct, wrong, contexts, allowed)
+
+
 def test_each_direction_reads_the_right_modalities_and_markers(tmp_path, tokenizer):
     lm = preferring_lm(tokenizer)
     vocab = lm.vocab
     items = write_items(tmp_path, controls=())
-    seen = {}
-
-    class Recorder(LikelihoodScorer):
-        def compare_tokens(self, correct, wrong, contexts):
-            seen.update(correct=correct, wrong=wrong, contexts=contexts)
-            return super().compare_tokens(correct, wrong, contexts)
-
-    evaluate_cross_modal_cloze(Recorder(lm), items, read_units, tokenizer)
+    recorder = Recorder(lm)
+    evaluate_cross_modal_cloze(recorder, items, read_units, tokenizer)
+    seen = recorder.seen
     item = items[0]
     prompt_units, correct_units = read_units([item.prompt_wav, item.correct_wav])
     speech = vocab.unit_ids(prompt_units).tolist()
@@ -118,6 +134,26 @@ def test_each_direction_reads_the_right_modalities_and_markers(tmp_path, tokeniz
         context, ending = expected[direction]
         assert seen["contexts"][number * len(items)] == context, direction
         assert list(seen["correct"][number * len(items)]) == list(ending), direction
+    assert seen["allowed"] == [None] * len(DIRECTIONS) * len(items)  # off by default
+
+
+def test_masking_scores_each_ending_over_its_own_modality(tmp_path, tokenizer):
+    lm = preferring_lm(tokenizer)
+    vocab = lm.vocab
+    items = write_items(tmp_path, controls=())
+    recorder = Recorder(lm)
+    evaluate_cross_modal_cloze(recorder, items, read_units, tokenizer, mask_other_modality=True)
+    text, speech = (0, vocab.num_text), (vocab.num_text, vocab.num_text + NUM_UNITS)
+    assert modality_id_range(vocab, "T") == text and modality_id_range(vocab, "S") == speech
+    ranges = {"S->S": speech, "T->T": text, "S->T": text, "T->S": speech}
+    expected = [ranges[direction] for direction in DIRECTIONS for _ in items]
+    assert recorder.seen["allowed"] == expected
+    # the model puts mass on both modalities: every ending scores higher
+    seen = recorder.seen
+    endings, contexts = seen["correct"] + seen["wrong"], seen["contexts"] * 2
+    whole = recorder.score_tokens(endings, contexts)
+    restricted = recorder.score_tokens(endings, contexts, expected * 2)
+    assert np.all(restricted > whole)
 
 
 def test_missing_text_and_textless_models_are_refused(tmp_path, tokenizer):
@@ -171,3 +207,42 @@ def test_evaluation_runs_the_cross_modal_cloze_for_speech_text_systems_only(tmp_
     report = (tmp_path / "eval" / "report.md").read_text()
     assert "| speech-text | 100.00 | 100.00 |" in report.split("## Cross-modal cloze")[1]
     assert "| speech-text | " in report.split("## Speech and text")[1]
+
+
+def test_evaluation_passes_and_records_the_modality_mask(tmp_path, tokenizer, monkeypatch):
+    from speechbrain_xling.eval.run import evaluate_systems
+
+    write_items(tmp_path, controls=())
+    preferring_lm(tokenizer).save(tmp_path / "speech_text")
+    calls = []
+    real_compare = LikelihoodScorer.compare_tokens
+
+    def recording_compare(self, correct, wrong, contexts, allowed=None):
+        calls.append(allowed)
+        return real_compare(self, correct, wrong, contexts, allowed)
+
+    monkeypatch.setattr(LikelihoodScorer, "compare_tokens", recording_compare)
+    stored = tmp_path / "eval" / "results" / "speech-text" / "cross_modal_cloze.json"
+
+    def evaluate(mask):
+        return evaluate_systems(
+            {"speech-text": tmp_path / "speech_text"},
+            {"cloze": tmp_path / "cloze.csv"},
+            tmp_path / "eval",
+            units_of=read_units,
+            progress=False,
+            cross_modal_mask_other_modality=mask,
+        )
+
+    for mask in (False, True):
+        calls.clear()
+        results = evaluate(mask)
+        # the cross-modal cloze (the plain cloze calls score, not compare_tokens)
+        assert len(calls) == 1 and {r is not None for r in calls[0]} == {mask}
+        key = json.loads(stored.read_text())["key"]
+        # recorded when on only: results stored before the option still match
+        assert key.get("mask_other_modality") == (True if mask else None)
+        for result in results["speech-text"]["cross_modal_cloze"].values():
+            assert set(result["accuracy"]["stc"].values()) == {1.0}
+        evaluate(mask)  # the same setting again: the stored result is reused
+        assert len(calls) == 1

@@ -82,4 +82,5 @@ if __name__ == "__main__":
         continuation=hparams["continuation"],
         swuggy_vocabulary=hparams["swuggy_vocabulary"],
         asr_tts_pairs=hparams["asr_tts_pairs"],
+        cross_modal_mask_other_modality=hparams["cross_modal_mask_other_modality"],
     )
