@@ -10,7 +10,8 @@ benchmark), so it is the tool to find the smallest model / steps / corpus
 that learn, before paying for the cross-lingual systems. ``--stages`` trains
 other stages too (e.g. ``stage1_en_pretrain stage2_interleave
 baseline_en_fr``: the systems of the cross-lingual comparison, plus
-``stage2_speech_text stage2_speech_text_xling``: the speech-text systems of
+``stage2_speech_text stage2_speech_text_words stage2_speech_text_xling``: the
+speech-text systems of
 ``--modality speech-text``, which also get the ASR/TTS and speech-text
 alignment benchmarks); the full report of every system, controls and
 cross-modal cloze included, is ``<output>/eval/report.md``.
@@ -37,7 +38,12 @@ from pathlib import Path
 
 from speechbrain_xling.corpora import MiniCorpusPaths
 from speechbrain_xling.demo.options import parse_args, plan_runs
-from speechbrain_xling.demo.systems import SPEECH_TEXT_STAGES, STAGES, train_systems
+from speechbrain_xling.demo.systems import (
+    SPEECH_TEXT_STAGES,
+    STAGES,
+    train_systems,
+    trainable_stages,
+)
 from speechbrain_xling.demo.units import prepare_text_tokenizer, prepare_units
 from speechbrain_xling.eval.cloze import TASKS
 from speechbrain_xling.eval.run import evaluate_systems
@@ -76,7 +82,9 @@ def main():
         run.units, corpus, output / "units", run
     )
     units_done = time.time()
-    stages = [stage for stage in STAGES + SPEECH_TEXT_STAGES if stage[0] in known.stages]
+    stages = trainable_stages(
+        [stage for stage in STAGES + SPEECH_TEXT_STAGES if stage[0] in known.stages], train_store
+    )
     speech_text = any(stage in SPEECH_TEXT_STAGES for stage in stages)
     text_tokenizer = (
         prepare_text_tokenizer(train_store, output / "units", run.text_vocab)

@@ -90,6 +90,8 @@ OPTIONAL_KEYS = (
     "text_tokenizer_source",
     "document_shares",
     "speech_prob",
+    "interleaving",
+    "span_words",
     "pair_tasks",
     "on_missing_text",
 )

@@ -4,6 +4,8 @@ Layout of the output folder (in parentheses: the module that writes each part)::
 
     <output>/train.csv                  training manifest, train split (this module)
     <output>/valid.csv                  validation manifest, valid split (this module)
+    <output>/train_words.jsonl          word timings of the manifests' utterances
+    <output>/valid_words.jsonl            (this module, from tts; prepare.word_timings)
     <output>/audio/                     espeak-ng cache shared by everything (tts)
     <output>/benchmarks/cloze/          spoken StoryCloze and TopicCloze (cloze_benchmark)
     <output>/benchmarks/zerospeech_en/  sWUGGY-like and sBLiMP-like tests, ZeroSpeech
@@ -29,6 +31,12 @@ Manifests
     read by one voice, the same for its EN and FR versions (as the
     cross-lingual voices of the paper), drawn from the training voices by a
     hash of the seed and story id (:func:`story_voice`).
+
+Word timings
+    ``<split>_words.jsonl`` (format of :mod:`speechbrain_xling.prepare.word_timings`):
+    each utterance's word groups with start, end and phone count, as
+    espeak-ng's library reports them. The few utterances whose timings could
+    not be matched to their text are left out (counted in the log).
 
 Authors
  * speechbrain-xling authors 2026
@@ -57,6 +65,7 @@ from speechbrain_xling.corpora.zerospeech_benchmark import (
     train_word_counts,
 )
 from speechbrain_xling.prepare.manifest import write_manifest
+from speechbrain_xling.prepare.word_timings import word_timings_path, write_word_timings
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +145,10 @@ def synthesize_stories(
     >>> num_sentences = len(generate_stories(1)[0].sentences["en"])
     >>> rows[0]["ID"], rows[num_sentences]["ID"], len(rows) == 2 * num_sentences
     ('train00000_en_0', 'train00000_fr_0', True)
+    >>> from speechbrain_xling.prepare.word_timings import read_word_timings
+    >>> timings = read_word_timings(folder / "train_words.jsonl")
+    >>> " ".join(word.word for word in timings["train00000_en_0"]) == rows[0]["text"]
+    True
     """
     manifest_dir = Path(manifest_path).resolve().parent
     entries = []
@@ -161,6 +174,16 @@ def synthesize_stories(
         for (story, lang, sent_idx, utterance), result in zip(entries, synthesized)
     ]
     write_manifest(rows, manifest_path, extra_columns=MANIFEST_EXTRA_COLUMNS)
+    timed = [(row["ID"], result.words) for row, result in zip(rows, synthesized) if result.words]
+    write_word_timings(timed, word_timings_path(manifest_path))
+    if len(timed) < len(rows):
+        logger.info(
+            "%s: %d of %d utterances have no word timings (espeak-ng's word events did not "
+            "match their text)",
+            word_timings_path(manifest_path),
+            len(rows) - len(timed),
+            len(rows),
+        )
     return rows
 
 

@@ -15,11 +15,19 @@ each drawn as the kind furthest below its share of the tokens written so far
     a story in one language, all text or all units (SIMS's text-only and
     speech-only documents).
 ``interleaved``
-    sentence-level modality switching: each sentence is units with
-    probability ``speech_prob``, otherwise text. With ``switch_prob > 0`` the
+    modality switching, at one of two levels (``interleaving``):
+    ``"sentence"``: each sentence is units with probability ``speech_prob``,
+    otherwise text. ``"word"`` (SpiritLM, SIMS): the story's words are cut
+    into spans of 1 + Poisson(``span_words`` - 1) word groups, each span
+    units with probability ``speech_prob``, otherwise text; a span's units
+    are those of its word groups (the store's word spans, from word timings:
+    a group's units run to the next group's start, so the spans' units cover
+    the sentence), its text their tokens. A sentence without word spans is
+    one group (counted in :attr:`fallbacks`). With ``switch_prob > 0`` the
     sentences' languages switch too, as in the textless ``sampled`` mode
     (EN speech sentence i, FR text sentence i+1, ...): cross-lingual and
-    cross-modal at once.
+    cross-modal at once (a word span may run on into the next sentence, in
+    the other language: each sentence's part is counted in its own channel).
 ``pairs``
     every sentence of a story twice, as a pair of one of ``pair_tasks``:
     ``asr`` (speech -> text), ``tts`` (text -> speech), ``translation``
@@ -44,6 +52,7 @@ from speechbrain_xling.data.sequences import DocumentMixture
 
 MODALITIES = ("speech", "text")
 DOCUMENT_KINDS = ("text", "interleaved", "speech", "pairs")
+INTERLEAVING_LEVELS = ("sentence", "word")
 PAIR_TASKS = ("asr", "tts", "translation", "speech_translation")
 # SIMS (slamkit): text-only / interleaved / speech-only shares of the tokens.
 DEFAULT_SHARES = {"text": 0.20, "interleaved": 0.55, "speech": 0.25}
@@ -103,7 +112,12 @@ class SpeechTextMixture:
         Target share of the tokens per document kind (``text``,
         ``interleaved``, ``speech``, ``pairs``); default :data:`DEFAULT_SHARES`.
     speech_prob : float
-        Probability that a sentence of an ``interleaved`` document is units.
+        Probability that a sentence (or word span) of an ``interleaved``
+        document is units.
+    interleaving : str
+        ``"sentence"`` or ``"word"`` (needs a store with word spans).
+    span_words : float
+        Mean word groups per span of word-level interleaving (SIMS: 10).
     switch_prob : float
         Language switching of ``interleaved`` documents (0: one language per
         document; needs a sentence-aligned store when > 0).
@@ -151,6 +165,8 @@ class SpeechTextMixture:
         text_tokenizer,
         document_shares=None,
         speech_prob=0.5,
+        interleaving="sentence",
+        span_words=10.0,
         switch_prob=0.0,
         pair_tasks=("asr", "tts"),
         language_shares=None,
@@ -177,6 +193,15 @@ class SpeechTextMixture:
             raise ValueError(
                 f"on_missing_text must be 'error' or 'speech', got {on_missing_text!r}"
             )
+        if interleaving not in INTERLEAVING_LEVELS:
+            raise ValueError(f"interleaving must be one of {INTERLEAVING_LEVELS}: {interleaving!r}")
+        if interleaving == "word" and not store.has_word_spans:
+            raise ValueError(
+                f"{store.folder} holds no word spans, which word-level interleaving needs: "
+                "tokenise a manifest with its word timings (prepare/word_timings.py)"
+            )
+        if span_words < 1:
+            raise ValueError(f"span_words must be >= 1, got {span_words}")
         for name, value in (("speech_prob", speech_prob), ("switch_prob", switch_prob)):
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")
@@ -190,6 +215,8 @@ class SpeechTextMixture:
         self.text_tokenizer = text_tokenizer
         self.kinds, self.kind_shares = _kind_shares(document_shares)
         self.speech_prob = float(speech_prob)
+        self.interleaving = interleaving
+        self.span_words = float(span_words)
         self.switch_prob = float(switch_prob)
         self.pair_tasks = list(pair_tasks)
         self.on_missing_text = on_missing_text
@@ -258,9 +285,18 @@ class SpeechTextMixture:
             )
         return self._text_ids[row]
 
-    def _span(self, row, modality):
-        """``(modality, ids)`` of one sentence (units not yet shifted into the
-        vocabulary); falls back to units without text."""
+    def _span(self, row, modality, words=None):
+        """``(modality, ids)`` of one sentence, or of its word groups
+        ``words = (token_start, token_stop, unit_start, unit_stop)`` (units not
+        yet shifted into the vocabulary); falls back to units without text
+        (a row with word spans always has text)."""
+        if words is not None:
+            token_start, token_stop, unit_start, unit_stop = words
+            if modality == SPEECH:
+                return SPEECH, self.store.units(row)[unit_start:unit_stop]
+            what = f"{self.store.folder}: utterance {str(self.store.ids[row])!r}"
+            piece = " ".join(self.store.texts[row].split()[token_start:token_stop])
+            return TEXT, np.asarray(self.text_tokenizer.encode(piece, what), dtype=np.int64)
         if modality == TEXT:
             ids = self.text_ids(row)
             if ids is not None:
@@ -274,11 +310,13 @@ class SpeechTextMixture:
             self.fallbacks["no text: written as speech"] += 1
         return SPEECH, self.store.units(row)
 
-    def _document(self, rows, langs, modalities, kind):
-        """A :class:`TokenDocument` of sentences, markers at modality switches."""
+    def _document(self, rows, langs, modalities, kind, words=None):
+        """A :class:`TokenDocument` of sentences (or of the word groups
+        ``words`` of them, see :meth:`_span`), markers at modality switches."""
         pieces, is_units, codes, sizes, previous = [], [], [], [], None
-        for row, lang, wanted in zip(rows.tolist(), langs.tolist(), list(modalities)):
-            modality, ids = self._span(row, int(wanted))
+        words = [None] * len(rows) if words is None else words
+        for row, lang, wanted, part in zip(rows.tolist(), langs.tolist(), list(modalities), words):
+            modality, ids = self._span(row, int(wanted), part)
             size = len(ids)
             if modality != previous:
                 pieces.append(self._markers[modality])
@@ -298,6 +336,47 @@ class SpeechTextMixture:
         return TokenDocument(
             tokens, np.asarray(codes, dtype=np.int8), np.asarray(sizes, dtype=np.int64), kind
         )
+
+    def _word_spans(self, story):
+        """Rows, languages, modalities and word groups of a word-level
+        interleaved document (see the module docstring)."""
+        groups = []  # (row, lang, token start, unit start) of every word group
+        for row, lang in zip(story.rows.tolist(), story.langs.tolist()):
+            spans = self.store.word_spans(row)
+            if spans is None:
+                self.fallbacks["no word spans: one group"] += 1
+                groups.append((row, lang, 0, 0))
+            else:
+                groups.extend((row, lang, t, u) for t, u in zip(*(a.tolist() for a in spans)))
+        rows, langs, modalities, words = [], [], [], []
+        start = 0
+        while start < len(groups):
+            stop = min(len(groups), start + 1 + int(self._rng.poisson(self.span_words - 1)))
+            modality = SPEECH if self._rng.random() < self.speech_prob else TEXT
+            number = start
+            while number < stop:  # one piece per sentence of the span
+                row, lang = groups[number][:2]
+                first = number
+                while number < stop and groups[number][0] == row:
+                    number += 1
+                from_first = first == 0 or groups[first - 1][0] != row
+                to_last = number == len(groups) or groups[number][0] != row
+                rows.append(row)
+                langs.append(lang)
+                modalities.append(modality)
+                if from_first and to_last:
+                    words.append(None)  # the whole sentence
+                else:
+                    words.append(
+                        (
+                            groups[first][2],
+                            None if to_last else groups[number][2],
+                            0 if from_first else groups[first][3],
+                            None if to_last else groups[number][3],
+                        )
+                    )
+            start = stop
+        return np.asarray(rows), np.asarray(langs), modalities, words
 
     def _pairs(self, story):
         """Every sentence twice, as the pair of a task drawn for the document."""
@@ -328,10 +407,14 @@ class SpeechTextMixture:
             story = self.sources[
                 "switched" if "switched" in self.sources else "mono"
             ].next_document()
-            modalities = np.where(
-                self._rng.random(len(story.rows)) < self.speech_prob, SPEECH, TEXT
-            )
-            document = self._document(story.rows, story.langs, modalities, kind)
+            if self.interleaving == "word":
+                rows, langs, modalities, words = self._word_spans(story)
+                document = self._document(rows, langs, modalities, kind, words)
+            else:
+                modalities = np.where(
+                    self._rng.random(len(story.rows)) < self.speech_prob, SPEECH, TEXT
+                )
+                document = self._document(story.rows, story.langs, modalities, kind)
         else:
             task_source = "paired" if "paired" in self.sources else "mono"
             document = self._pairs(self.sources[task_source].next_document())

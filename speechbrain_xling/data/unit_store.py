@@ -15,7 +15,11 @@ optional ``text`` column (the utterance's transcript, whitespace collapsed to
 single spaces; ``""`` for a row without one), written when any row of the
 part has text, so that speech-text training and cross-modal evaluation find
 each utterance's text next to its units (compressed with the index, it costs
-about a third of a byte per character). A row's
+about a third of a byte per character), and optional *word spans*
+(``word_count`` per row, ``word_tokens`` and ``word_units`` flat: for each
+word group of the row's text, the whitespace token and the unit where it
+starts; see :mod:`speechbrain_xling.prepare.word_timings`), written when any
+row of the part has them, for word-level speech-text interleaving. A row's
 offset inside its part is the cumulative sum of the lengths before it, so
 offsets are derived, not stored; ids of the default form
 ``{story_id}_{lang}_{sent_idx}`` are derived too (flag ``default_ids``). The
@@ -52,6 +56,7 @@ FORMAT_VERSION = 1
 HEADER_FILE = "header.json"
 STRING_COLUMNS = ("id", "story_id", "lang", "speaker")
 TEXT_COLUMN = "text"
+WORD_COLUMNS = ("word_count", "word_tokens", "word_units")
 
 
 def default_utterance_id(story_id, lang, sent_idx):
@@ -128,8 +133,9 @@ class PartWriter:
         self.columns = {name: [] for name in (*STRING_COLUMNS, TEXT_COLUMN)}
         self.sent_idx = []
         self.chunks = []
+        self.word_spans = []
 
-    def add(self, utt_id, units, story_id, sent_idx, lang, speaker="", text=None):
+    def add(self, utt_id, units, story_id, sent_idx, lang, speaker="", text=None, word_spans=None):
         """Adds one row (one sentence utterance).
 
         Arguments
@@ -148,6 +154,10 @@ class PartWriter:
             Speaker or voice id.
         text : str, optional
             The utterance's transcript (whitespace is collapsed).
+        word_spans : tuple of two int arrays, optional
+            ``(token_starts, unit_starts)`` of the text's word groups: the
+            first whitespace token of each group (from 0, increasing) and its
+            first unit (nondecreasing, at most ``len(units)``).
         """
         units = np.asarray(units)
         if units.ndim != 1:
@@ -173,9 +183,13 @@ class PartWriter:
         self.columns[TEXT_COLUMN].append(" ".join(str(text or "").split()))
         self.sent_idx.append(int(sent_idx))
         self.chunks.append(units.astype(np.uint16))
+        self.word_spans.append(
+            _checked_word_spans(word_spans, text, len(units), f"{self.part_name}: {utt_id!r}")
+        )
 
-    def add_manifest_row(self, row, units):
-        """Adds the units of a manifest row (as ``read_manifest`` returns it).
+    def add_manifest_row(self, row, units, word_spans=None):
+        """Adds the units of a manifest row (as ``read_manifest`` returns it),
+        with its ``word_spans`` if any.
 
         Example
         -------
@@ -193,11 +207,13 @@ class PartWriter:
             lang=row["lang"],
             speaker=row["speaker"],
             text=row.get("text"),
+            word_spans=word_spans,
         )
 
-    def add_store_row(self, store, row, units):
+    def add_store_row(self, store, row, units, word_spans=None):
         """Adds ``units`` under the id, story, sentence, language, speaker and
-        text of row ``row`` of another :class:`UnitStore` (a converted copy)."""
+        text of row ``row`` of another :class:`UnitStore` (a converted copy),
+        with ``word_spans`` in the new units."""
         self.add(
             str(store.ids[row]),
             units,
@@ -206,6 +222,7 @@ class PartWriter:
             lang=str(store.langs[row]),
             speaker=str(store.speakers[row]),
             text=str(store.texts[row]) if store.texts is not None else None,
+            word_spans=word_spans,
         )
 
     def save(self, units_path, index_path):
@@ -222,6 +239,16 @@ class PartWriter:
             columns["id"] = []
         if not any(columns[TEXT_COLUMN]):
             del columns[TEXT_COLUMN]
+        if any(spans is not None for spans in self.word_spans):
+            empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+            spans = [empty if pair is None else pair for pair in self.word_spans]
+            word_columns = {
+                "word_count": np.array([len(tokens) for tokens, _ in spans], dtype=np.uint32),
+                "word_tokens": np.concatenate([t for t, _ in spans]).astype(np.uint32),
+                "word_units": np.concatenate([u for _, u in spans]).astype(np.uint32),
+            }
+        else:
+            word_columns = {}
         blobs = {
             name: _encode_strings(values, name, self.part_name) for name, values in columns.items()
         }
@@ -235,6 +262,7 @@ class PartWriter:
                 length=lengths.astype(np.uint32),
                 default_ids=np.array(default_ids),
                 **blobs,
+                **word_columns,
             )
         return {"rows": len(self.chunks), "units": int(units.size)}
 
@@ -395,6 +423,7 @@ class UnitStore:
         self.frame_rate = float(self.header["frame_rate"])
         columns = {name: [] for name in (*STRING_COLUMNS, TEXT_COLUMN, "sent_idx", "length")}
         has_text = False
+        words = {name: [] for name in WORD_COLUMNS}
         self._arrays = []
         part_of_row, offsets = [], []
         for number, part in enumerate(self.header["parts"]):
@@ -412,6 +441,12 @@ class UnitStore:
                     has_text = True
                     texts[:] = index[TEXT_COLUMN].tobytes().decode("utf-8").split("\n")
                 columns[TEXT_COLUMN].append(texts)
+                has_words = "word_count" in index.files
+                words["word_count"].append(
+                    index["word_count"] if has_words else np.zeros(lengths.size, np.uint32)
+                )
+                for name in WORD_COLUMNS[1:]:
+                    words[name].append(index[name] if has_words else np.zeros(0, np.uint32))
                 if bool(index["default_ids"]):
                     columns["id"][-1] = np.array(
                         [
@@ -445,6 +480,31 @@ class UnitStore:
         if len(self.ids) == 0:
             raise ValueError(f"{self.folder}: the unit store is empty (0 rows)")
         self._row_of_id = None
+        counts = np.concatenate(words["word_count"]).astype(np.int64)
+        self.has_word_spans = bool(counts.any())
+        self._word_counts = counts
+        self._word_offsets = np.cumsum(counts) - counts
+        self._word_tokens = np.concatenate(words["word_tokens"]).astype(np.int64)
+        self._word_units = np.concatenate(words["word_units"]).astype(np.int64)
+
+    def word_spans(self, row):
+        """``(token_starts, unit_starts)`` of a row's word groups (see
+        :meth:`PartWriter.add`), or ``None`` for a row without them.
+
+        Example
+        -------
+        >>> import tempfile
+        >>> store = write_unit_store(tempfile.mkdtemp(), [dict(
+        ...     utt_id="a", units=[3, 3, 1, 2], story_id="s", sent_idx=0, lang="en",
+        ...     text="the red hen", word_spans=([0, 1], [0, 2]))], num_units=4)
+        >>> [spans.tolist() for spans in store.word_spans(0)]
+        [[0, 1], [0, 2]]
+        """
+        count = self._word_counts[row]
+        if count == 0:
+            return None
+        start = self._word_offsets[row]
+        return self._word_tokens[start : start + count], self._word_units[start : start + count]
 
     def __len__(self):
         return len(self.ids)
@@ -519,6 +579,24 @@ class UnitStore:
     def languages(self):
         """Sorted list of the languages present."""
         return sorted(set(self.langs.tolist()))
+
+
+def _checked_word_spans(word_spans, text, num_units, what):
+    """``word_spans`` as two int64 arrays, or a ``ValueError`` naming ``what``."""
+    if word_spans is None:
+        return None
+    tokens, units = (np.asarray(values, dtype=np.int64) for values in word_spans)
+    num_tokens = len(str(text or "").split())
+    problem = None
+    if tokens.ndim != 1 or tokens.shape != units.shape or tokens.size == 0:
+        problem = "must be two 1-D arrays of one equal, positive length"
+    elif tokens[0] != 0 or np.any(np.diff(tokens) <= 0) or tokens[-1] >= num_tokens:
+        problem = f"token starts {tokens.tolist()} do not split the text's {num_tokens} tokens"
+    elif units[0] < 0 or np.any(np.diff(units) < 0) or units[-1] > num_units:
+        problem = f"unit starts {units.tolist()} are not nondecreasing in [0, {num_units}]"
+    if problem:
+        raise ValueError(f"{what}: word spans {problem}")
+    return tokens, units
 
 
 def write_unit_store(folder, rows, num_units, frame_rate=12.5, tokenizer=None):

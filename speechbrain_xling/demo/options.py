@@ -76,12 +76,12 @@ SPEECH_TEXT_OPTIONS = ("text_vocab",)
 
 def run_stages(run):
     """The stages a run trains: Table 3's five, and with ``--modality
-    speech-text`` the two speech-text systems.
+    speech-text`` the three speech-text systems.
 
     Example
     -------
-    >>> [name for name, _ in run_stages(parse_args(["--modality", "speech-text"]))][-2:]
-    ['stage2_speech_text', 'stage2_speech_text_xling']
+    >>> [name for name, _ in run_stages(parse_args(["--modality", "speech-text"]))][-3:]
+    ['stage2_speech_text', 'stage2_speech_text_words', 'stage2_speech_text_xling']
     """
     return STAGES + (SPEECH_TEXT_STAGES if run.modality == "speech-text" else ())
 
@@ -248,10 +248,11 @@ def build_parser():
         help=mode + " every sentence next to its translation",
     )
     modality = (
-        "speech: the five textless systems of Table 3; speech-text: also two systems grown "
+        "speech: the five textless systems of Table 3; speech-text: also three systems grown "
         "from stage 1 on speech and text (SentencePiece text of the training stories), "
-        "with stage 2's budget: sentence-level speech-text interleaving with ASR/TTS and "
-        "text translation pairs, without and with cross-lingual switching"
+        "with stage 2's budget: speech-text interleaving with ASR/TTS and text translation "
+        "pairs, per sentence, per word span (from the corpus's word timings), and per "
+        "sentence with cross-lingual switching"
     )
     _option(
         training,

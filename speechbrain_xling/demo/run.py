@@ -22,7 +22,7 @@ from speechbrain_xling.demo.options import (
     run_note,
     run_stages,
 )
-from speechbrain_xling.demo.systems import train_systems
+from speechbrain_xling.demo.systems import train_systems, trainable_stages
 from speechbrain_xling.demo.units import prepare_text_tokenizer, prepare_units
 from speechbrain_xling.eval.report import CHART_FILE, item_counts, write_seed_report
 from speechbrain_xling.eval.run import evaluate_systems
@@ -124,7 +124,7 @@ def run_one(run, corpus):
             seed_folder,
             seed,
             run,
-            stages=run_stages(run),
+            stages=trainable_stages(run_stages(run), train_store),
             text_tokenizer=text_tokenizer,
         )
         print(f"[evaluate] seed {seed}", flush=True)

@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 
 from speechbrain_xling.budget import read_stage
-from speechbrain_xling.eval.report import SPEECH_TEXT, SPEECH_TEXT_XLING
+from speechbrain_xling.data.unit_store import UnitStore
+from speechbrain_xling.eval.report import SPEECH_TEXT, SPEECH_TEXT_WORDS, SPEECH_TEXT_XLING
 from speechbrain_xling.recipe_folder import recipe_folder, run_recipe_script
 from speechbrain_xling.training import FINAL_MODEL, SUMMARY_FILE
 
@@ -22,19 +23,46 @@ STAGES = (
 )
 
 
-# --modality speech-text adds two systems, both grown from stage 1 with stage 2's
-# budget, from one hparams file (stage2_speech_text.yaml) and the same document
-# mix; they differ in language switching only. Text is the bridge between the
-# languages in both (text translation pairs, CSLM's way).
-SPEECH_TEXT_STAGES = (("stage2_speech_text", 20), ("stage2_speech_text_xling", 20))
+# --modality speech-text adds three systems, all grown from stage 1 with stage
+# 2's budget, from one hparams file (stage2_speech_text.yaml) and the same
+# document mix. Text is the bridge between the languages in all three (text
+# translation pairs, CSLM's way); interleaved documents switch modality per
+# sentence, per word span (SpiritLM / SIMS, from the corpus's word timings),
+# or per sentence with the languages switching too.
+WORD_SPANS_STAGE = "stage2_speech_text_words"
+SPEECH_TEXT_STAGES = (
+    ("stage2_speech_text", 20),
+    (WORD_SPANS_STAGE, 20),
+    ("stage2_speech_text_xling", 20),
+)
 SPEECH_TEXT_MIX = {
     "document_shares": {"text": 0.2, "interleaved": 0.4, "speech": 0.2, "pairs": 0.2},
     "pair_tasks": ["asr", "tts", "translation"],
 }
 SPEECH_TEXT_OVERRIDES = {
     "stage2_speech_text": {"switch_prob": 0.0, "system_name": SPEECH_TEXT},
+    WORD_SPANS_STAGE: {
+        "switch_prob": 0.0,
+        "interleaving": "word",
+        "span_words": 10,
+        "system_name": SPEECH_TEXT_WORDS,
+    },
     "stage2_speech_text_xling": {"switch_prob": 0.5, "system_name": SPEECH_TEXT_XLING},
 }
+
+
+def trainable_stages(stages, train_store):
+    """``stages`` without the word-span system when ``train_store`` has no
+    word spans (units made before word timings), saying so and how to fix it."""
+    if any(name == WORD_SPANS_STAGE for name, _ in stages):
+        if not UnitStore(train_store).has_word_spans:
+            print(
+                f"[speech-text] {WORD_SPANS_STAGE} skipped: {train_store} has no word spans "
+                "(units made before word timings); delete it to rebuild the units with them",
+                flush=True,
+            )
+            return tuple(stage for stage in stages if stage[0] != WORD_SPANS_STAGE)
+    return tuple(stages)
 
 
 def stage_steps(step_scale, stages=STAGES):

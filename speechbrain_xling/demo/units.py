@@ -8,6 +8,7 @@ Authors
 """
 
 from speechbrain_xling.data.unit_store import UnitStore, is_finished_store
+from speechbrain_xling.prepare.word_timings import word_timings_path
 
 
 def prepare_units(unit_type, corpus, folder, args):
@@ -30,7 +31,9 @@ def prepare_units(unit_type, corpus, folder, args):
         inventory = PhoneInventory.load(inventory_path)
         for split, store in stores.items():
             if not is_finished_store(store):
-                phone_store_from_manifest(manifests[split], store, inventory)
+                phone_store_from_manifest(
+                    manifests[split], store, inventory, _timings(manifests[split])
+                )
         return (
             stores["train"],
             stores["valid"],
@@ -52,7 +55,13 @@ def prepare_units(unit_type, corpus, folder, args):
     )
     for split, store in stores.items():
         if not is_finished_store(store):
-            tokenize_manifest(manifests[split], tokenizer, store, progress=not args.no_progress)
+            tokenize_manifest(
+                manifests[split],
+                tokenizer,
+                store,
+                progress=not args.no_progress,
+                word_timings=_timings(manifests[split]),
+            )
     if args.unit_bpe:
         tokenizer, stores = bpe_units(tokenizer, stores, folder, args.unit_bpe, args.no_progress)
     return (
@@ -64,6 +73,13 @@ def prepare_units(unit_type, corpus, folder, args):
             "unit_cache_folder": folder / "benchmark_units",
         },
     )
+
+
+def _timings(manifest):
+    """The word timings the corpus wrote beside a manifest (``None``: a
+    corpus made before them)."""
+    path = word_timings_path(manifest)
+    return path if path.exists() else None
 
 
 def prepare_text_tokenizer(train_store, folder, vocab_size):

@@ -588,6 +588,8 @@ BASELINE_EN_FR = "Baseline EN+FR"
 # The speech-text systems of the demo's --modality speech-text.
 SPEECH_TEXT = "Speech-Text Interleaving"
 SPEECH_TEXT_XLING = "Speech-Text + Cross-lingual Interleaving"
+SPEECH_TEXT_WORDS = "Speech-Text Interleaving (word spans)"
+SPEECH_TEXT_SYSTEMS = (SPEECH_TEXT, SPEECH_TEXT_WORDS, SPEECH_TEXT_XLING)
 SHORT_NAMES = {
     INTERLEAVING: "interleaving",
     INTERLEAVING_FT: "interleaving + EN+FR fine-tuning",
@@ -595,6 +597,7 @@ SHORT_NAMES = {
     BASELINE_EN_FR: "EN+FR baseline",
     SPEECH_TEXT: "speech-text",
     SPEECH_TEXT_XLING: "speech-text + cross-lingual",
+    SPEECH_TEXT_WORDS: "speech-text word spans",
 }
 RETENTION_COLUMNS = ("sSC EN", "sTC EN", "sBLiMP EN", "sWUGGY EN")
 Z_95 = 1.96  # two-sided 95% normal quantile
@@ -977,8 +980,8 @@ def plain_reading(summary, num_items):
     fine-tuning, vs the EN+FR baseline; monolingual retention (interleaving
     vs the EN baseline on the EN columns); alignment (interleaving vs the
     EN+FR baseline); and, when the summary has them, the cross-lingual
-    columns of the speech-text systems (:data:`SPEECH_TEXT`,
-    :data:`SPEECH_TEXT_XLING`) vs the EN+FR baseline and vs interleaving.
+    columns of the speech-text systems (:data:`SPEECH_TEXT_SYSTEMS`) vs the
+    EN+FR baseline and vs interleaving.
     A difference counts only beyond its 95% noise (:func:`noise_half_width`);
     a missing system or cell is named instead.
     A cross-lingual difference beyond the noise is compared again under
@@ -1040,7 +1043,7 @@ control shows it too (last-sentence +22.0, beyond ±9.8): a shortcut, not story 
     # Speech-text systems, when the report has them: does text bring the
     # cross-lingual effect to these units (vs the EN+FR baseline), and does
     # it add to textless interleaving?
-    for system in (SPEECH_TEXT, SPEECH_TEXT_XLING):
+    for system in SPEECH_TEXT_SYSTEMS:
         if system in by_system:
             comparisons += [
                 (f"cross-lingual {label}", system, other, label, verdicts)

@@ -11,6 +11,8 @@ Authors
 
 from abc import ABC, abstractmethod
 
+import numpy as np
+
 
 class UnitTokenizer(ABC):
     """Waveforms -> discrete units.
@@ -46,6 +48,12 @@ class UnitTokenizer(ABC):
             One int array of units per row; padding never changes the units
             of a row.
         """
+
+    def encode_with_frames(self, wavs, lengths):
+        """:meth:`encode`, with the frame (at :attr:`frame_rate`) where each
+        unit starts: ``[(units, frames), ...]``. One unit per frame here;
+        tokenisers that merge frames (deduplication) override it."""
+        return [(units, np.arange(len(units))) for units in self.encode(wavs, lengths)]
 
     @abstractmethod
     def describe(self):

@@ -329,25 +329,40 @@ class KMeansTokenizer(UnitTokenizer):
         pooled = torch.nn.functional.avg_pool1d(row.T[None], self._pool, self._pool, ceil_mode=True)
         return pooled[0].T
 
-    @torch.no_grad()
     def encode(self, wavs, lengths):
         """Encodes a padded batch; see :meth:`UnitTokenizer.encode`.
 
         Each row of ``n`` samples gives ``ceil((1 + n // hop) / pool)`` units
         (fewer with ``dedup``), hop = 10 ms, pool = 100 / frame_rate.
         """
+        return [units for units, _ in self.encode_with_frames(wavs, lengths)]
+
+    @torch.no_grad()
+    def encode_with_frames(self, wavs, lengths):
+        """Units and the frame where each starts (with ``dedup``, the first
+        frame of its run); see :meth:`UnitTokenizer.encode_with_frames`.
+
+        Example
+        -------
+        >>> tokenizer = KMeansTokenizer(frame_rate=50.0, dedup=True)
+        >>> tokenizer.centroids = torch.zeros(1, 40)  # one unit: every frame the same
+        >>> [(units.tolist(), frames.tolist())
+        ...  for units, frames in tokenizer.encode_with_frames(torch.zeros(1, 1600), [1600])]
+        [([0], [0])]
+        """
         if self.centroids is None:
             raise RuntimeError(
                 "KMeansTokenizer is not fitted: call fit() or KMeansTokenizer.load()"
             )
-        units = []
+        encoded = []
         for row in self._features(wavs, lengths):
-            ids = _nearest(self._normalise_and_pool(row), self.centroids)
-            ids = ids.cpu().numpy()
+            ids = _nearest(self._normalise_and_pool(row), self.centroids).cpu().numpy()
+            frames = np.arange(len(ids))
             if self.settings["dedup"] and len(ids):
-                ids = ids[np.concatenate([[True], ids[1:] != ids[:-1]])]
-            units.append(ids)
-        return units
+                run_starts = np.concatenate([[True], ids[1:] != ids[:-1]])
+                ids, frames = ids[run_starts], frames[run_starts]
+            encoded.append((ids, frames))
+        return encoded
 
     def _candidates(self, source, seed, manifest_options):
         """Audio items in a seeded random order, as ``(item, segment,

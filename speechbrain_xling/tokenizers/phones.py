@@ -22,6 +22,7 @@ import numpy as np
 from speechbrain_xling.atomic import write_json_atomically
 from speechbrain_xling.data.unit_store import UnitStoreWriter
 from speechbrain_xling.prepare.manifest import read_manifest
+from speechbrain_xling.prepare.word_timings import read_word_timings, word_spans
 from speechbrain_xling.text_files import read_text
 
 UNKNOWN = "<unk>"
@@ -98,17 +99,32 @@ class PhoneInventory:
         return [self.encode(sidecar_phonemes(path)) for path in wav_paths]
 
 
-def phone_store_from_manifest(manifest_path, store_folder, inventory):
+def phone_store_from_manifest(manifest_path, store_folder, inventory, word_timings=None):
     """Writes the unit store of a corpus manifest from its ``phonemes`` column.
 
-    Returns the store header. Rows with no phoneme are an error naming the row.
+    Returns the store header. Rows with no phoneme are an error naming the
+    row. With ``word_timings`` (a file of
+    :mod:`speechbrain_xling.prepare.word_timings` whose words carry
+    ``phones``), the rows it times get word spans.
     """
     rows = read_manifest(manifest_path)
+    timings = None if word_timings is None else read_word_timings(word_timings)
     writer = UnitStoreWriter(store_folder, inventory.num_units, 0.0, inventory.describe())
     with writer.part(0) as part:
         for row in rows:
+            what = f"{manifest_path}, line {row['line']} ({row['ID']})"
             units = inventory.encode(row.get("phonemes") or "")
             if units.size == 0:
-                raise ValueError(f"{manifest_path}, line {row['line']} ({row['ID']}): no phonemes")
-            part.add_manifest_row(row, units)
+                raise ValueError(f"{what}: no phonemes")
+            spans = None
+            if timings is not None and row["ID"] in timings:
+                spans = word_spans(
+                    timings[row["ID"]],
+                    row.get("text") or "",
+                    row["duration"],
+                    len(units),
+                    0,
+                    what=what,
+                )
+            part.add_manifest_row(row, units, spans)
     return writer.finalize(num_parts=1)

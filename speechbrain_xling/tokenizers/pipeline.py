@@ -61,6 +61,7 @@ from speechbrain_xling.data.unit_store import (
 )
 from speechbrain_xling.hashing import file_sha256
 from speechbrain_xling.prepare.manifest import audio_segment, read_manifest
+from speechbrain_xling.prepare.word_timings import read_word_timings, word_spans
 from speechbrain_xling.saved_settings import record_or_check_settings
 
 logger = get_logger(__name__)
@@ -97,9 +98,23 @@ def _summary_path(folder, part_id):
     return Path(folder) / f"part_{part_id:05d}.summary.json"
 
 
-def _tokenize_part(part, rows, tokenizer, reader, batch_seconds, on_error, bar, manifest):
+def _row_word_spans(row, units, frames, timings, frame_rate, manifest):
+    """The store's word spans of a manifest row (``None``: no timings)."""
+    if timings is None or row["ID"] not in timings:
+        return None
+    what = f"{manifest} line {row['line']} (ID {row['ID']!r})"
+    if not row.get("text"):
+        raise ValueError(f"{what}: has word timings but no text")
+    return word_spans(
+        timings[row["ID"]], row["text"], row["duration"], len(units), frame_rate, frames, what
+    )
+
+
+def _tokenize_part(
+    part, rows, tokenizer, reader, batch_seconds, on_error, bar, manifest, timings=None
+):
     """Tokenises the rows of one part into ``part``; returns its summary."""
-    skipped = []
+    skipped, untimed = [], 0
     counts_before = collections.Counter(reader.counts)
     for batch in _batches(rows, batch_seconds):
         wavs, kept = [], []
@@ -125,30 +140,39 @@ def _tokenize_part(part, rows, tokenizer, reader, batch_seconds, on_error, bar, 
         if kept:
             padded = pad_batch(wavs)
             wavs.clear()  # encode needs only the padded copy (memory of long files)
-            units = tokenizer.encode(*padded)
+            if timings is None:
+                units = [(row_units, None) for row_units in tokenizer.encode(*padded)]
+            else:
+                units = tokenizer.encode_with_frames(*padded)
             if len(units) != len(kept):
                 raise RuntimeError(
                     f"{type(tokenizer).__name__}.encode returned {len(units)} unit "
                     f"sequences for a batch of {len(kept)}"
                 )
-            for row, row_units in zip(kept, units):
-                part.add_manifest_row(row, row_units)
+            for row, (row_units, frames) in zip(kept, units):
+                spans = _row_word_spans(
+                    row, row_units, frames, timings, tokenizer.frame_rate, manifest
+                )
+                untimed += timings is not None and spans is None
+                part.add_manifest_row(row, row_units, spans)
         bar.update(_milliseconds(batch))
     return {
         "rows": len(rows) - len(skipped),
         "skipped": skipped,
         "audio": dict(reader.counts - counts_before),
+        "rows_without_word_timings": untimed,
     }
 
 
 def _merge_summaries(folder, num_parts, header):
     """Merges the per-part summaries into ``tokenize_summary.json``."""
-    skipped, audio = [], collections.Counter()
+    skipped, audio, untimed = [], collections.Counter(), 0
     for part_id in range(num_parts):
         with open(_summary_path(folder, part_id)) as handle:
             part = json.load(handle)
         skipped += part["skipped"]
         audio.update(part["audio"])
+        untimed += part.get("rows_without_word_timings", 0)
     summary = {
         "rows_written": header["rows"],
         "units_written": header["units"],
@@ -156,6 +180,7 @@ def _merge_summaries(folder, num_parts, header):
         "skipped_by_reason": dict(collections.Counter(s["reason"] for s in skipped)),
         "audio_downmixed": audio["downmixed"],
         "audio_resampled": audio["resampled"],
+        "rows_without_word_timings": untimed,
         "skipped": sorted(skipped, key=lambda s: s["line"]),
     }
     write_json_atomically(summary, Path(folder) / SUMMARY_FILE)
@@ -174,6 +199,7 @@ def tokenize_manifest(
     progress=True,
     lang=None,
     data_root=None,
+    word_timings=None,
 ):
     """Tokenises every row of a manifest into a unit store (resumable).
 
@@ -208,6 +234,11 @@ def tokenize_manifest(
         (required for one; with a column, a check).
     data_root : str or Path, optional
         Replaces ``$data_root`` in the manifest's ``wav`` paths.
+    word_timings : str or Path, optional
+        A word-timings file (:mod:`speechbrain_xling.prepare.word_timings`):
+        the store then holds the word spans of the rows it times (others are
+        counted in the summary as ``rows_without_word_timings``); timings that
+        do not cover a row's text or leave its audio are an error naming it.
 
     Returns
     -------
@@ -262,6 +293,10 @@ def tokenize_manifest(
     }
     if lang is not None:  # absent otherwise, so stores made before it still resume
         plan["lang"] = lang
+    timings = None
+    if word_timings is not None:  # likewise
+        plan["word_timings_sha256"] = file_sha256(word_timings)
+        timings = read_word_timings(word_timings)
     folder = Path(store_folder)
     writer = UnitStoreWriter(
         folder,
@@ -299,6 +334,7 @@ def tokenize_manifest(
                         on_error,
                         bar,
                         manifest_csv,
+                        timings,
                     )
                     write_json_atomically(summary, _summary_path(folder, part_id))
         ddp_barrier()  # no-op unless torch.distributed is initialised

@@ -95,6 +95,7 @@ class UnitBPETokenizer(UnitTokenizer):
         self.base = base
         self.model_proto = bytes(model_proto)
         self._processor = sentencepiece.SentencePieceProcessor(model_proto=self.model_proto)
+        self._piece_lengths = None
         self.num_units = self._processor.get_piece_size()
         self.frame_rate = base.frame_rate
         self.sample_rate = base.sample_rate
@@ -183,9 +184,37 @@ class UnitBPETokenizer(UnitTokenizer):
         text = self._processor.decode([int(token) for token in tokens])
         return np.array([ord(char) - FIRST_UNIT_CHAR for char in text], dtype=np.int64)
 
+    def token_unit_starts(self, tokens):
+        """Index of the first base unit of each BPE token.
+
+        Example
+        -------
+        >>> class Base:
+        ...     num_units, frame_rate, sample_rate = 2, 50.0, 16000
+        >>> bpe = UnitBPETokenizer.fit(Base(), [[0, 1, 0, 1]] * 5, vocab_size=4)
+        >>> tokens = bpe.tokens_of_units([0, 1, 0, 1, 1])
+        >>> len(tokens), bpe.token_unit_starts(tokens).tolist()
+        (3, [0, 2, 4])
+        """
+        if self._piece_lengths is None:
+            self._piece_lengths = np.array(
+                [len(self._processor.id_to_piece(i)) for i in range(self.num_units)],
+                dtype=np.int64,
+            )
+        lengths = self._piece_lengths[np.asarray(tokens, dtype=np.int64)]
+        return np.cumsum(lengths) - lengths
+
     def encode(self, wavs, lengths):
         """Base units of a padded batch, then BPE; see :meth:`UnitTokenizer.encode`."""
         return [self.tokens_of_units(units) for units in self.base.encode(wavs, lengths)]
+
+    def encode_with_frames(self, wavs, lengths):
+        """BPE tokens and the base frame where each starts."""
+        encoded = []
+        for units, frames in self.base.encode_with_frames(wavs, lengths):
+            tokens = self.tokens_of_units(units)
+            encoded.append((tokens, np.asarray(frames)[self.token_unit_starts(tokens)]))
+        return encoded
 
     def describe(self):
         """The base tokeniser's description, the vocabulary size and the model hash."""
@@ -210,7 +239,8 @@ class UnitBPETokenizer(UnitTokenizer):
 def bpe_unit_store(source_folder, bpe, target_folder, progress=False):
     """Writes a unit store of BPE tokens from a finished store of base units.
 
-    Rows keep their ids, stories, languages, speakers and order; the header
+    Rows keep their ids, stories, languages, speakers, texts, word spans (in
+    tokens: a word starts at the first token starting in it) and order; the header
     names the :class:`UnitBPETokenizer`. A finished target is reused when
     it was made from the same source with the same model, and refused
     otherwise.
@@ -269,6 +299,11 @@ def bpe_unit_store(source_folder, bpe, target_folder, progress=False):
     writer = UnitStoreWriter(target, bpe.num_units, bpe.frame_rate, description, source_hash)
     with writer.part(0) as part:
         for row in tqdm(range(len(source)), desc="BPE units", unit="utt", disable=not progress):
-            part.add_store_row(source, row, bpe.tokens_of_units(source.units(row)))
+            tokens = bpe.tokens_of_units(source.units(row))
+            spans = source.word_spans(row)
+            if spans is not None:  # a word starts at the first token starting in it
+                starts = np.searchsorted(bpe.token_unit_starts(tokens), spans[1], side="left")
+                spans = (spans[0], starts)
+            part.add_store_row(source, row, tokens, spans)
     writer.finalize(num_parts=1)
     return UnitStore(target)

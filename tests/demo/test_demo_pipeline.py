@@ -7,11 +7,14 @@ import re
 import pytest
 
 from speechbrain_xling.corpora.tts import TRAIN_VOICES
+from speechbrain_xling.data.unit_store import UnitStore, write_unit_store
 from speechbrain_xling.demo import parse_args, run_demo
+from speechbrain_xling.demo.systems import SPEECH_TEXT_STAGES, STAGES, trainable_stages
 from speechbrain_xling.eval.report import (
     COLUMNS,
     CROSS_MODAL_COLUMNS,
     SPEECH_TEXT,
+    SPEECH_TEXT_WORDS,
     SPEECH_TEXT_XLING,
 )
 
@@ -151,15 +154,15 @@ def test_train_voices_out_of_range_is_refused(voices, capsys):
     assert "--train-voices must be between 1 and 6" in capsys.readouterr().err
 
 
-def test_speech_text_modality_adds_two_systems_with_cross_modal_results(tmp_path, capsys):
+def test_speech_text_modality_adds_three_systems_with_cross_modal_results(tmp_path, capsys):
     argv = ["--output-folder", str(tmp_path), "--units", "phones", "--seeds", "0", *TINY]
     run_demo(parse_args(argv))
     textless = json.loads((tmp_path / "phones" / "report.json").read_text())
     # The same folder with --modality speech-text: the textless systems are
-    # reused, the two speech-text systems are added.
+    # reused, the three speech-text systems are added.
     (folder,) = run_demo(parse_args([*argv, "--modality", "speech-text"]))
     report = json.loads((folder / "report.json").read_text())
-    speech_text = [SPEECH_TEXT, SPEECH_TEXT_XLING]
+    speech_text = [SPEECH_TEXT, SPEECH_TEXT_WORDS, SPEECH_TEXT_XLING]
     assert [row["system"] for row in report["rows"]] == SYSTEMS + speech_text
     assert report["rows"][: len(SYSTEMS)] == textless["rows"]
     rows = {row["system"]: row for row in report["rows"]}
@@ -175,7 +178,7 @@ def test_speech_text_modality_adds_two_systems_with_cross_modal_results(tmp_path
     # counted per language and modality.
     seed = folder / "seed_0"
     budget = json.loads((seed / "stage2_interleave" / "training_summary.json").read_text())
-    for stage in ("stage2_speech_text", "stage2_speech_text_xling"):
+    for stage in ("stage2_speech_text", "stage2_speech_text_words", "stage2_speech_text_xling"):
         summary = json.loads((seed / stage / "training_summary.json").read_text())
         measured = summary["measured_tokens"]
         assert sum(measured.values()) == sum(budget["measured_tokens"].values())
@@ -183,3 +186,20 @@ def test_speech_text_modality_adds_two_systems_with_cross_modal_results(tmp_path
         kinds = {kind.split("/")[0] for kind in summary["documents"]}
         assert kinds == {"pairs", "interleaved", "text", "speech"}
     assert (folder / "units" / "text_1024.model").is_file()
+    # The word-span system read the corpus's word timings (units made with them).
+    assert UnitStore(folder / "units" / "train_store").has_word_spans
+    saved = (seed / "stage2_speech_text_words" / "hyperparams.yaml").read_text()
+    assert re.search(r"^interleaving: word\b", saved, re.M)
+
+
+def test_word_span_system_is_skipped_for_units_made_before_word_timings(tmp_path, capsys):
+    store = write_unit_store(
+        tmp_path, [dict(utt_id="a", units=[1], story_id="s", sent_idx=0, lang="en")], 4
+    )
+    stages = trainable_stages(STAGES[:1] + SPEECH_TEXT_STAGES, store.folder)
+    assert [name for name, _ in stages] == [
+        "stage1_en_pretrain",
+        "stage2_speech_text",
+        "stage2_speech_text_xling",
+    ]
+    assert "stage2_speech_text_words skipped" in capsys.readouterr().out

@@ -84,4 +84,5 @@ if __name__ == "__main__":
         world_size=world_size,
         lang=hparams.get("lang"),
         data_root=hparams.get("data_root"),
+        word_timings=hparams.get("word_timings"),
     )
