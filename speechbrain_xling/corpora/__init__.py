@@ -9,10 +9,12 @@ modules, one job each::
     templates.py              sentence templates: 13 events, reactions, fillers
     stories.py                deterministic compositional story generator (4-8 sentences)
     tts.py                    espeak-ng synthesis, cached by content
+    espeak_library.py         word timings from espeak-ng's C library (word events)
     benchmark_audio.py        benchmark voice, cached speech, placed WAV files
     cloze_benchmark.py        spoken StoryCloze / TopicCloze (cloze.csv)
     zerospeech_benchmark.py   sWUGGY-like lexical, sBLiMP-like syntactic tests
     alignment_benchmark.py    aligned EN-FR sentence pairs (alignment.csv)
+    qa.py                     questions about a story, answers and wrong answers (text)
     files.py                  CSV, WAV and link helpers (atomic writes)
 """
 
