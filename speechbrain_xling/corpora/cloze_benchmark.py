@@ -191,7 +191,7 @@ def cloze_items(num_items, seed=0):
     return items
 
 
-def _concatenate(utterances, output_path, gap_seconds):
+def concatenate_utterances(utterances, output_path, gap_seconds):
     """Writes the utterances one after another with silence between them.
 
     The sidecar of the result lists the phonemes of all the utterances.
@@ -258,7 +258,7 @@ def build_cloze(folder, num_items, speaker, seed=0):
         stems = (source.wav.stem for source in sources)
         prompt_name = content_name(PROMPT_GAP_SECONDS, *stems) + ".wav"
         if not (wav_folder / prompt_name).with_suffix(".json").exists():
-            _concatenate(sources, wav_folder / prompt_name, PROMPT_GAP_SECONDS)
+            concatenate_utterances(sources, wav_folder / prompt_name, PROMPT_GAP_SECONDS)
         row = {column: item[column] for column in CLOZE_COLUMNS if column in item}
         row["prompt_wav"] = f"wavs/{prompt_name}"
         for column in ("correct", "wrong"):

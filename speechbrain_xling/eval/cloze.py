@@ -179,8 +179,14 @@ def read_cloze(csv_path):
     return items
 
 
-def _accuracy_tables(outcomes):
-    """``{"accuracy": ..., "num_items": ...}`` of ``{(task, condition): [outcome]}``."""
+def accuracy_tables(outcomes):
+    """``{"accuracy": ..., "num_items": ...}`` of ``{(group, condition): [outcome]}``.
+
+    Example
+    -------
+    >>> accuracy_tables({("ssc", "EN"): [1, 0, 1, 1]})
+    {'accuracy': {'ssc': {'EN': 0.75}}, 'num_items': {'ssc': {'EN': 4}}}
+    """
     accuracy, num_items = defaultdict(dict), defaultdict(dict)
     for (task, condition), values in sorted(outcomes.items()):
         accuracy[task][condition] = float(np.mean(values))
@@ -262,9 +268,9 @@ def cloze_tables(items, outcomes):
     by_control = {control: defaultdict(list) for control in CONTROLS}
     for item, outcome in zip(items, outcomes):
         by_control[item.control][(item.task, item.condition)].append(outcome)
-    result = _accuracy_tables(by_control["full"])
+    result = accuracy_tables(by_control["full"])
     controls = {
-        control: _accuracy_tables(by_control[control])
+        control: accuracy_tables(by_control[control])
         for control in CONTROLS[1:]
         if by_control[control]
     }
