@@ -5,7 +5,8 @@ a SentencePiece model of its text, then packs windows from it with the
 textless :class:`~speechbrain_xling.data.sequences.DocumentMixture` (the
 baseline: units only, the paper's stage 2 with sentence-level switching) and
 with :class:`~speechbrain_xling.data.speech_text.SpeechTextMixture` (text,
-interleaved, speech and pair documents, cross-lingual switching), through the
+interleaved (per sentence, and per word span) speech and pair documents,
+cross-lingual switching), through the
 same :class:`~speechbrain_xling.data.packing.WindowPacker`. Prints tokens and
 documents per second of both and their ratios (goal: >= 0.5x in tokens; the
 text side encodes each sentence once and caches it, so the first pass over
@@ -40,21 +41,27 @@ WORDS = {
 
 
 def story_rows(num_stories, num_units, seed=0):
-    """Rows of an aligned corpus: 6 sentences per story, ~40 units and ~8 words each."""
+    """Rows of an aligned corpus: 6 sentences per story, ~40 units and ~8 words
+    each, every word its own group starting at an evenly spread unit."""
     rng = np.random.default_rng(seed)
     rows = []
     for story in range(num_stories):
         for lang in ("en", "fr"):
             for sent in range(6):
                 words = rng.choice(WORDS[lang], size=int(rng.integers(5, 11)))
+                length = int(rng.integers(25, 55))
                 rows.append(
                     dict(
                         utt_id=f"s{story}_{lang}_{sent}",
-                        units=rng.integers(0, num_units, int(rng.integers(25, 55))),
+                        units=rng.integers(0, num_units, length),
                         story_id=f"s{story}",
                         sent_idx=sent,
                         lang=lang,
                         text=" ".join(words),
+                        word_spans=(
+                            np.arange(len(words)),
+                            np.arange(len(words)) * length // len(words),
+                        ),
                     )
                 )
     return rows
@@ -90,25 +97,31 @@ def main():
         vocab = SpeechTextVocabulary(text.vocab_size, args.num_units)
         num_windows = max(1, int(args.passes * store.total_units / args.context_length))
         units = DocumentMixture(store, ["en", "fr"], 0.5, "sampled", 0.5, seed=0)
-        speech_text = SpeechTextMixture(
-            store,
-            ["en", "fr"],
-            vocab,
-            text,
-            document_shares={"text": 0.2, "interleaved": 0.4, "speech": 0.2, "pairs": 0.2},
-            switch_prob=0.5,
-            pair_tasks=["asr", "tts", "translation", "speech_translation"],
-        )
-        assert speech_text.languages == token_channels(["en", "fr"])
-        baseline = packing_rates(units, args.num_units, num_windows, args.context_length)
-        with_text = packing_rates(speech_text, vocab.eos, num_windows, args.context_length)
+        rates = {
+            "units only (DocumentMixture)": packing_rates(
+                units, args.num_units, num_windows, args.context_length
+            )
+        }
+        for level in ("sentence", "word"):
+            speech_text = SpeechTextMixture(
+                store,
+                ["en", "fr"],
+                vocab,
+                text,
+                document_shares={"text": 0.2, "interleaved": 0.4, "speech": 0.2, "pairs": 0.2},
+                interleaving=level,
+                switch_prob=0.5,
+                pair_tasks=["asr", "tts", "translation", "speech_translation"],
+            )
+            assert speech_text.languages == token_channels(["en", "fr"])
+            rates[f"speech-text, {level}-level interleaving (SpeechTextMixture)"] = packing_rates(
+                speech_text, vocab.eos, num_windows, args.context_length
+            )
+    baseline = rates["units only (DocumentMixture)"]
     print(f"{args.stories} stories, {num_windows} windows of {args.context_length} tokens")
     print("| pipeline | tokens/s | x units only | documents/s | x units only |")
     print("| --- | ---: | ---: | ---: | ---: |")
-    for name, (tokens, documents) in (
-        ("units only (DocumentMixture)", baseline),
-        ("speech-text (SpeechTextMixture)", with_text),
-    ):
+    for name, (tokens, documents) in rates.items():
         print(
             f"| {name} | {tokens:,.0f} | {tokens / baseline[0]:.2f} | {documents:,.0f} | "
             f"{documents / baseline[1]:.2f} |"

@@ -11,7 +11,7 @@ from speechbrain_xling.data.store_mixture import StoreMixture
 from speechbrain_xling.data.unit_store import write_unit_store
 from speechbrain_xling.data.vocab import SpeechTextVocabulary
 from speechbrain_xling.tokenizers.text import load_text_tokenizer
-from tests.core.test_speech_text import word_tokenizer
+from tests.core.test_speech_text import spans, word_tokenizer
 
 NUM_UNITS = 4096
 LANGUAGES = ("en", "fr")
@@ -93,15 +93,10 @@ def read_back(document, vocab, tokenizer, store):
     """The document as ``[(modality, row, group index)]`` per word group, checking
     every run holds whole groups: units of a speech run are the groups' units,
     words of a text run the groups' words."""
-    markers = {vocab.speech_marker: SPEECH, vocab.text_marker: TEXT}
-    assert document.tokens[0] in markers
-    runs = []
-    for token in document.tokens.tolist():
-        if token in markers:
-            assert not runs or runs[-1][0] != markers[token], "marker without a modality switch"
-            runs.append((markers[token], []))
-        else:
-            runs[-1][1].append(token)
+    assert document.tokens[0] in (vocab.speech_marker, vocab.text_marker)
+    runs = spans(document, vocab)
+    modalities = [modality for modality, _ in runs]
+    assert all(a != b for a, b in zip(modalities, modalities[1:])), "marker without a switch"
     row_of_unit = {}
     for row in range(len(store)):
         for unit in store.units(row).tolist():
@@ -227,23 +222,12 @@ def test_sentences_without_word_spans_are_one_group_counted(tmp_path, words_toke
     untimed = 0
     for _ in range(30):
         document = mix.next_document()
-        for modality, ids in [(m, i) for m, i in _runs(document, vocab)]:
+        for modality, ids in spans(document, vocab):
             if modality == TEXT:
                 words = words_tokenizer.decode(ids).split()
                 untimed += sum(int(w[1:].split("x")[0]) % 5 == 0 for w in words if w.endswith("x0"))
     assert mix.fallbacks["no word spans: one group"] > 0
     assert untimed > 0  # untimed sentences do appear, whole
-
-
-def _runs(document, vocab):
-    markers = {vocab.speech_marker: SPEECH, vocab.text_marker: TEXT}
-    runs = []
-    for token in document.tokens.tolist():
-        if token in markers:
-            runs.append((markers[token], []))
-        else:
-            runs[-1][1].append(token)
-    return runs
 
 
 def test_word_level_needs_a_store_with_word_spans(tmp_path, words_tokenizer):
@@ -256,7 +240,7 @@ def test_word_level_needs_a_store_with_word_spans(tmp_path, words_tokenizer):
 
 def test_store_refuses_word_spans_that_do_not_fit_the_row(tmp_path):
     row = dict(utt_id="u7", units=[1, 2, 3], story_id="s", sent_idx=0, lang="en", text="a b c")
-    for spans, problem in [
+    for word_spans, problem in [
         (([0, 1], [0, 4]), "unit starts"),
         (([0, 3], [0, 1]), "token starts"),
         (([1, 2], [0, 1]), "token starts"),
@@ -264,4 +248,4 @@ def test_store_refuses_word_spans_that_do_not_fit_the_row(tmp_path):
         (([0], [0, 1]), "equal, positive length"),
     ]:
         with pytest.raises(ValueError, match=f"'u7': word spans .*{problem}"):
-            write_unit_store(tmp_path / "s", [dict(row, word_spans=spans)], num_units=4)
+            write_unit_store(tmp_path / "s", [dict(row, word_spans=word_spans)], num_units=4)
