@@ -15,6 +15,7 @@ modules, one job each::
     zerospeech_benchmark.py   sWUGGY-like lexical, sBLiMP-like syntactic tests
     alignment_benchmark.py    aligned EN-FR sentence pairs (alignment.csv)
     qa.py                     questions about a story, answers and wrong answers (text)
+    qa_benchmark.py           spoken QA about benchmark stories (qa.csv)
     files.py                  CSV, WAV and link helpers (atomic writes)
 """
 

@@ -12,6 +12,7 @@ import logging
 from speechbrain_xling.corpora.mini_corpus import (
     DEFAULT_NUM_ALIGNMENT_PAIRS,
     DEFAULT_NUM_BENCH_ITEMS,
+    DEFAULT_NUM_QA_STORIES,
     DEFAULT_NUM_TRAIN_STORIES,
     DEFAULT_NUM_VALID_STORIES,
     build_mini_corpus,
@@ -34,6 +35,13 @@ def parse_args(argv=None):
     parser.add_argument("--num-valid-stories", type=int, default=DEFAULT_NUM_VALID_STORIES)
     parser.add_argument("--num-bench-items", type=int, default=DEFAULT_NUM_BENCH_ITEMS)
     parser.add_argument("--num-alignment-pairs", type=int, default=DEFAULT_NUM_ALIGNMENT_PAIRS)
+    parser.add_argument(
+        "--num-qa-stories",
+        type=int,
+        default=DEFAULT_NUM_QA_STORIES,
+        help="benchmark stories asked about in the spoken QA (3 to 5 questions each, "
+        f"in 4 language conditions; default: {DEFAULT_NUM_QA_STORIES})",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--num-workers", type=int, default=2)
     parser.add_argument(
@@ -67,6 +75,7 @@ def main(argv=None):
         num_valid_stories=args.num_valid_stories,
         num_bench_items=args.num_bench_items,
         num_alignment_pairs=args.num_alignment_pairs,
+        num_qa_stories=args.num_qa_stories,
         seed=args.seed,
         num_workers=args.num_workers,
         voices=tuple(args.voices),

@@ -11,6 +11,7 @@ Layout of the output folder (in parentheses: the module that writes each part)::
     <output>/benchmarks/zerospeech_en/  sWUGGY-like and sBLiMP-like tests, ZeroSpeech
     <output>/benchmarks/zerospeech_fr/    2021 layout (zerospeech_benchmark)
     <output>/benchmarks/alignment/      aligned EN-FR sentence pairs (alignment_benchmark)
+    <output>/benchmarks/qa/             spoken QA about benchmark stories (qa_benchmark)
 
 Train, valid and benchmark stories come from disjoint (character, object,
 place) combinations (:mod:`speechbrain_xling.corpora.stories`). Every output
@@ -52,6 +53,7 @@ from speechbrain_xling.corpora.alignment_benchmark import build_alignment
 from speechbrain_xling.corpora.benchmark_audio import BenchmarkSpeaker
 from speechbrain_xling.corpora.cloze_benchmark import build_cloze
 from speechbrain_xling.corpora.lexicon import LANGUAGES
+from speechbrain_xling.corpora.qa_benchmark import build_qa_benchmark
 from speechbrain_xling.corpora.stories import generate_stories, stable_index
 from speechbrain_xling.corpora.tts import (
     BENCHMARK_VOICE,
@@ -74,6 +76,8 @@ DEFAULT_NUM_TRAIN_STORIES = 1000
 DEFAULT_NUM_VALID_STORIES = 50
 DEFAULT_NUM_BENCH_ITEMS = 200
 DEFAULT_NUM_ALIGNMENT_PAIRS = 200
+# 3 to 5 questions a story, each in 4 language conditions: ~800 QA rows.
+DEFAULT_NUM_QA_STORIES = 50
 # The manifests' columns after prepare.manifest.REQUIRED_COLUMNS.
 MANIFEST_EXTRA_COLUMNS = ("topic", "text", "phonemes")
 
@@ -193,6 +197,7 @@ def build_benchmarks(
     speaker,
     num_items=DEFAULT_NUM_BENCH_ITEMS,
     num_alignment_pairs=DEFAULT_NUM_ALIGNMENT_PAIRS,
+    num_qa_stories=DEFAULT_NUM_QA_STORIES,
     seed=0,
 ):
     """Builds every benchmark under ``benchmark_root`` (layout: module doc).
@@ -212,14 +217,18 @@ def build_benchmarks(
         (fewer when fewer words qualify).
     num_alignment_pairs : int
         Aligned EN-FR sentence pairs.
+    num_qa_stories : int
+        Benchmark stories asked about in the spoken QA (3 to 5 questions
+        each, in four language conditions; see
+        :mod:`~speechbrain_xling.corpora.qa_benchmark`).
     seed : int
         Seed of the benchmark stories and items.
 
     Returns
     -------
     dict
-        Paths of ``cloze``, ``alignment``, ``lexical_{lang}`` and
-        ``syntactic_{lang}`` CSV files.
+        Paths of ``cloze``, ``alignment``, ``lexical_{lang}``,
+        ``syntactic_{lang}`` and ``qa`` CSV files.
 
     Example
     -------
@@ -228,10 +237,12 @@ def build_benchmarks(
     >>> paths = build_benchmarks(
     ...     root / "bench", generate_stories(8),
     ...     BenchmarkSpeaker(root / "audio", progress=False),
-    ...     num_items=2, num_alignment_pairs=4,
+    ...     num_items=2, num_alignment_pairs=4, num_qa_stories=1,
     ... )
     >>> paths["lexical_fr"].relative_to(root / "bench").as_posix()
     'zerospeech_fr/lexical/dev/gold.csv'
+    >>> paths["qa"].relative_to(root / "bench").as_posix()
+    'qa/qa.csv'
     """
     benchmark_root = Path(benchmark_root)
     paths = {
@@ -253,6 +264,7 @@ def build_benchmarks(
         paths[f"syntactic_{lang}"] = build_syntactic(
             zerospeech / "syntactic" / "dev", lang, speaker, num_items, seed=seed
         )
+    paths["qa"] = build_qa_benchmark(benchmark_root / "qa", num_qa_stories, speaker, seed=seed)
     logger.info("Benchmarks written under %s", benchmark_root)
     return paths
 
@@ -263,6 +275,7 @@ def build_mini_corpus(
     num_valid_stories=DEFAULT_NUM_VALID_STORIES,
     num_bench_items=DEFAULT_NUM_BENCH_ITEMS,
     num_alignment_pairs=DEFAULT_NUM_ALIGNMENT_PAIRS,
+    num_qa_stories=DEFAULT_NUM_QA_STORIES,
     seed=0,
     num_workers=2,
     voices=TRAIN_VOICES,
@@ -284,6 +297,8 @@ def build_mini_corpus(
         syntactic pairs per language.
     num_alignment_pairs : int
         Aligned EN-FR sentence pairs.
+    num_qa_stories : int
+        Benchmark stories asked about in the spoken QA.
     seed : int
         Seed of the stories, voices and benchmark items.
     num_workers : int
@@ -306,13 +321,14 @@ def build_mini_corpus(
     >>> from speechbrain_xling.prepare.manifest import read_manifest
     >>> paths = build_mini_corpus(
     ...     tempfile.mkdtemp(), num_train_stories=2, num_valid_stories=1,
-    ...     num_bench_items=2, num_alignment_pairs=2, progress=False,
+    ...     num_bench_items=2, num_alignment_pairs=2, num_qa_stories=1,
+    ...     progress=False,
     ... )
     >>> stories = generate_stories(2)
     >>> len(read_manifest(paths.train_manifest)) == 2 * sum(len(s.sentences["en"]) for s in stories)
     True
-    >>> (paths.benchmark_root / "cloze" / "cloze.csv").exists()
-    True
+    >>> [(paths.benchmark_root / name).is_file() for name in ("cloze/cloze.csv", "qa/qa.csv")]
+    [True, True]
     """
     output_folder = Path(output_folder)
     start = time.time()
@@ -344,6 +360,7 @@ def build_mini_corpus(
         BenchmarkSpeaker(output_folder / "audio", benchmark_voice, num_workers, progress),
         num_items=num_bench_items,
         num_alignment_pairs=num_alignment_pairs,
+        num_qa_stories=num_qa_stories,
         seed=seed,
     )
     logger.info("Mini-corpus ready in %s (%.0f s)", output_folder, time.time() - start)

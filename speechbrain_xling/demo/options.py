@@ -61,6 +61,7 @@ UNIT_NOTES = {
 # (--modality speech-text adds systems and leaves the textless ones as they are.)
 RESUMABLE_OPTIONS = (
     "output_folder",
+    "qa_stories",  # the QA benchmark is rebuilt and its results recomputed when it changes
     "seeds",
     "workers",
     "no_progress",
@@ -191,6 +192,13 @@ def build_parser():
     )
     _option(corpus, "--bench-items", type=int, default=200, help=items)
     _option(corpus, "--alignment-pairs", type=int, default=200, help="aligned EN-FR pairs")
+    _option(
+        corpus,
+        "--qa-stories",
+        type=int,
+        default=50,
+        help="benchmark stories of the spoken QA benchmark (3-5 questions each, 4 conditions)",
+    )
     voices = f"how many of the {len(TRAIN_VOICES)} voices speak the training stories (the first"
     _option(
         corpus,

@@ -107,6 +107,9 @@ def run_one(run, corpus):
         "zerospeech": {lang: benchmark_root / f"zerospeech_{lang}" for lang in ("en", "fr")},
         "alignment": benchmark_root / "alignment" / "alignment.csv",
     }
+    qa_path = benchmark_root / "qa" / "qa.csv"
+    if qa_path.is_file():  # a corpus built before the spoken QA has none
+        benchmarks["qa"] = qa_path
     print(f"[units] {run.units}", flush=True)
     train_store, valid_store, num_units, unit_kwargs = prepare_units(
         run.units, corpus, run_folder / "units", run
@@ -173,6 +176,7 @@ def run_demo(args):
         num_valid_stories=args.valid_stories,
         num_bench_items=args.bench_items,
         num_alignment_pairs=args.alignment_pairs,
+        num_qa_stories=args.qa_stories,
         num_workers=args.workers,
         voices=TRAIN_VOICES[: args.train_voices],
         progress=not args.no_progress,

@@ -19,6 +19,15 @@ per-benchmark results, so the report never disagrees with them:
   per cloze task, each condition under the full prompt and each control
   (:func:`shortcut_diagnostics`).
 
+Speech-text systems add the cross-modal cloze (:data:`CROSS_MODAL_COLUMNS`)
+and ASR/TTS and speech-text alignment (:data:`SPEECH_TEXT_COLUMNS`); systems
+evaluated on the spoken QA (:mod:`~speechbrain_xling.eval.qa`) add its
+accuracies (:data:`QA_COLUMNS`: ``QA EN``, ..., per question kind ``QA who
+EN``, ..., the written answers of speech-text systems ``QA EN S->T``, ...).
+All of them are in :data:`ALL_COLUMNS` after the controls', and each has a
+Markdown section of its own (``Cross-modal cloze``, ``Speech and text``,
+``Spoken QA``: :func:`qa_section`) when some system has results for it.
+
 Below the table, when sWUGGY results carry their breakdown (see
 :mod:`~speechbrain_xling.eval.zerospeech`), a separate section gives, per
 language, one row per subset of ids (all, in-vocab, in-vocab by gold
@@ -34,8 +43,10 @@ controls, next to a chart of the cross-lingual columns.
 Per-system results (as produced by :mod:`speechbrain_xling.eval.run`) are
 dicts keyed by benchmark: ``cloze`` (:func:`~.cloze.evaluate_cloze`),
 ``zerospeech_<lang>`` (``{"lexical": ..., "syntactic": ...}``, see
-:func:`~.zerospeech.task_accuracy`) and ``alignment``
-(:func:`~.alignment.evaluate_alignment`).
+:func:`~.zerospeech.task_accuracy`), ``alignment``
+(:func:`~.alignment.evaluate_alignment`), ``qa`` and ``qa_text_answer``
+(:func:`~.qa.evaluate_spoken_qa`, :func:`~.qa.evaluate_text_answer_qa`),
+and the speech-text systems' results named in :mod:`speechbrain_xling.eval.run`.
 
 Authors
  * speechbrain-xling authors 2026
@@ -161,7 +172,56 @@ SPEECH_TEXT_COLUMNS = tuple(
     for metric, key in (("retrieval@1", "mean_retrieval_at_1"), ("cosine", "mean_matched"))
     for condition, label in SPEECH_TEXT_LABELS.items()
 )
-ALL_COLUMNS = COLUMNS + CONTROL_COLUMNS + CROSS_MODAL_COLUMNS + SPEECH_TEXT_COLUMNS
+# Spoken QA (:mod:`~speechbrain_xling.eval.qa`): spoken answers (S->S, every
+# system, result ``qa``) and written answers (S->T, speech-text systems,
+# result ``qa_text_answer``), over all questions and per question kind. The
+# kinds are the mini-corpus's (``speechbrain_xling.corpora.qa.KINDS``); a
+# manifest's other kinds count in ``all`` only.
+QA_KINDS = ("who", "what", "color", "where", "what_happened")
+QA_DIRECTIONS = {"S->S": "qa", "S->T": "qa_text_answer"}
+QA_ALL = "all"
+
+
+def qa_kind_title(kind):
+    """How the report names a question kind.
+
+    Example
+    -------
+    >>> qa_kind_title("what_happened")
+    'what-happened'
+    """
+    return kind.replace("_", "-")
+
+
+def qa_column(condition, kind=QA_ALL, direction="S->S"):
+    """The report column of one spoken QA cell.
+
+    Example
+    -------
+    >>> qa_column("EN->FR").label
+    'QA EN->FR'
+    >>> column = qa_column("FR", "what_happened", "S->T")
+    >>> column.label, column.keys
+    ('QA what-happened FR S->T', ('qa_text_answer', 'accuracy', 'what_happened', 'FR'))
+    """
+    title = "" if kind == QA_ALL else f" {qa_kind_title(kind)}"
+    suffix = "" if direction == "S->S" else f" {direction}"
+    benchmark = QA_DIRECTIONS[direction]
+    return Column(
+        f"QA{title} {condition}{suffix}",
+        (benchmark, "accuracy", kind, condition),
+        True,
+        (benchmark, "num_items", kind, condition),
+    )
+
+
+QA_COLUMNS = tuple(
+    qa_column(c, kind, direction)
+    for kind in (QA_ALL, *QA_KINDS)
+    for direction in QA_DIRECTIONS
+    for c in CONDITIONS
+)
+ALL_COLUMNS = COLUMNS + CONTROL_COLUMNS + CROSS_MODAL_COLUMNS + SPEECH_TEXT_COLUMNS + QA_COLUMNS
 RANDOM_SYSTEM = "random"
 MISSING_MARK = "–"
 
@@ -202,8 +262,8 @@ def check_system_names(names):
 def report_rows(results_by_system):
     """One dict per system (``random`` first) mapping column labels to values.
 
-    The labels are those of :data:`ALL_COLUMNS` (Table 3's, then the
-    shortcut controls').
+    The labels are those of :data:`ALL_COLUMNS` (Table 3's, the shortcut
+    controls', the speech-text systems' and the spoken QA's).
 
     Arguments
     ---------
@@ -513,9 +573,11 @@ def write_report(results_by_system, output_folder):
 
     ``report.md`` shows Table 3's :data:`COLUMNS`, then the shortcut
     diagnostics when some system has control results
-    (:func:`shortcut_diagnostics`); ``report.csv`` and ``report.json`` carry
-    :data:`ALL_COLUMNS`. ``report.md`` and ``report.json`` also hold the
-    sWUGGY breakdown when there is one (see the module docstring).
+    (:func:`shortcut_diagnostics`) and the sections of the other results
+    some system has (cross-modal cloze, speech and text, spoken QA);
+    ``report.csv`` and ``report.json`` carry :data:`ALL_COLUMNS`.
+    ``report.md`` and ``report.json`` also hold the sWUGGY breakdown when
+    there is one (see the module docstring).
 
     Returns
     -------
@@ -549,6 +611,7 @@ def write_report(results_by_system, output_folder):
         + shortcut_diagnostics(rows, format_markdown)
         + cross_modal_section(rows, format_markdown)
         + speech_text_section(rows, format_markdown)
+        + qa_section(rows, format_markdown)
     )
     breakdown = swuggy_breakdown_rows(results_by_system)
     if breakdown:
@@ -715,6 +778,69 @@ def speech_text_section(rows, format_table):
         return ""
     table = format_table(with_values, SPEECH_TEXT_COLUMNS)
     return "\n## Speech and text\n\n" + SPEECH_TEXT_NOTE + "\n\n" + table
+
+
+QA_NOTE = (
+    "Each system hears a story (in the mini-corpus, a benchmark story: a held-out "
+    "combination, never heard in training), then a question about it, and must give the "
+    "correct answer a higher likelihood than a wrong one of the same form (another "
+    "character, object, colour, place or event). Accuracy in %, chance 50 (ties count "
+    "half). Condition: question language -> answer language (the story is in the "
+    "question's). S->S: spoken answers; S->T: written answers after the spoken story and "
+    "question (speech-text systems). Then one table per question kind."
+)
+QA_TITLES = {"S->S": "S->S spoken answers", "S->T": "S->T written answers"}
+
+
+def qa_section(rows, format_table):
+    """The ``Spoken QA`` section of a report, or ``""``.
+
+    A table per direction some system has results for (S->S: spoken answers,
+    S->T: written answers), a row per such system, the four language
+    conditions as columns; then, per question kind with results, a table of
+    the same conditions (S->S, then S->T when some system has them).
+
+    Arguments
+    ---------
+    rows : list of dict
+        :func:`report_rows` or :func:`seed_summary_rows`.
+    format_table : callable
+        :func:`format_markdown` or :func:`format_seed_markdown`.
+
+    Example
+    -------
+    >>> qa = {"accuracy": {"all": {"EN": 0.75}, "who": {"EN": 0.5}}}
+    >>> section = qa_section(report_rows({"A": {"qa": qa}, "B": {}}), format_markdown)
+    >>> print("\\n".join(section.splitlines()[5:7]))
+    | S->S spoken answers | EN | FR | EN->FR | FR->EN |
+    |---|---:|---:|---:|---:|
+    >>> print(section.splitlines()[7])
+    | A | 75.00 | – | – | – |
+    >>> print(section.splitlines()[-1])
+    | A | 50.00 | – | – | – |
+    >>> qa_section(report_rows({"B": {}}), format_markdown)
+    ''
+    """
+    tables = []
+    for direction in QA_DIRECTIONS:
+        columns = [qa_column(c, QA_ALL, direction) for c in CONDITIONS]
+        with_values = _rows_with_values(rows, columns)
+        if with_values:
+            tables.append(format_table(with_values, columns, [QA_TITLES[direction], *CONDITIONS]))
+    for kind in QA_KINDS:
+        columns, header = [], [qa_kind_title(kind)]
+        for direction in QA_DIRECTIONS:
+            found = [qa_column(c, kind, direction) for c in CONDITIONS]
+            if _rows_with_values(rows, found):
+                columns += found
+                header += (
+                    CONDITIONS if direction == "S->S" else [f"{c} {direction}" for c in CONDITIONS]
+                )
+        if columns:
+            tables.append(format_table(_rows_with_values(rows, columns), columns, header))
+    if not tables:
+        return ""
+    return "\n## Spoken QA\n\n" + QA_NOTE + "\n\n" + "\n".join(tables)
 
 
 def seed_summary_rows(reports):
@@ -1209,10 +1335,12 @@ def write_seed_report(reports, output_folder, title_note="", num_items=None, cha
 
     ``report.md``: the table of :func:`format_seed_markdown` (a heading,
     ``title_note``, a line on units), the :func:`shortcut_diagnostics` when
-    some system has control results, then, with ``num_items``, the
-    :func:`plain_reading` as a list. ``report.csv``: ``system`` then a mean
-    and a std column per column of :data:`ALL_COLUMNS` (exact values, empty
-    when missing). ``report.json``: ``{"seeds": number of reports, "rows":
+    some system has control results, the sections of the other results some
+    system has (cross-modal cloze, speech and text, :func:`qa_section`),
+    then, with ``num_items``, the :func:`plain_reading` as a list.
+    ``report.csv``: ``system`` then a mean and a std column per column of
+    :data:`ALL_COLUMNS` (exact values, empty when missing).
+    ``report.json``: ``{"seeds": number of reports, "rows":
     seed_summary_rows(reports)}``. ``crosslingual.png``:
     :func:`plot_crosslingual`.
 
@@ -1255,6 +1383,7 @@ def write_seed_report(reports, output_folder, title_note="", num_items=None, cha
         + shortcut_diagnostics(summary, format_seed_markdown)
         + cross_modal_section(summary, format_seed_markdown)
         + speech_text_section(summary, format_seed_markdown)
+        + qa_section(summary, format_seed_markdown)
     )
     if num_items is not None:
         reading = plain_reading(summary, num_items)

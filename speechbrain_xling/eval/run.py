@@ -12,6 +12,9 @@ folder is skipped with a logged note)::
     alignment: <folder>/alignment.csv       # aligned EN-FR sentence pairs (+ their text:
                                             # speech-text systems' ASR/TTS and
                                             # speech-text alignment)
+    qa: <folder>/qa.csv                     # spoken QA about a story, 4 conditions;
+                                            # speech-text systems also with written
+                                            # answers (S->T)
 
 sWUGGY results carry, next to the official accuracy, a breakdown by gold
 frequency band and word length, and an in-vocabulary accuracy for the
@@ -22,10 +25,10 @@ Output folder::
 
     results/<system>/<benchmark>.json   one result per (system, benchmark):
                                         cloze, zerospeech_<lang>, alignment,
-                                        continuation; speech-text systems
+                                        continuation, qa; speech-text systems
                                         (a SpeechTextVocabulary) also
                                         cross_modal_cloze, asr_tts,
-                                        speech_text_alignment
+                                        speech_text_alignment, qa_text_answer
     zerospeech/<system>/<lang>/<task>/<split>.txt   official submission files
     continuations/<system>/NNN_<prompt>.units.txt (+ .wav with a decoder)
     alignment.png                       per-layer similarity, all systems
@@ -65,7 +68,8 @@ from speechbrain_xling.eval.asr_tts import evaluate_asr_tts
 from speechbrain_xling.eval.cloze import evaluate_cloze, read_cloze
 from speechbrain_xling.eval.continuation import sample_continuation, write_continuation
 from speechbrain_xling.eval.cross_modal import evaluate_cross_modal_cloze
-from speechbrain_xling.eval.files import units_for_files
+from speechbrain_xling.eval.files import BenchmarkFormatError, units_for_files
+from speechbrain_xling.eval.qa import evaluate_spoken_qa, evaluate_text_answer_qa, read_qa
 from speechbrain_xling.eval.report import (
     CROSS_MODAL_DIRECTIONS,
     check_system_names,
@@ -84,6 +88,8 @@ from speechbrain_xling.tokenizers.base import UnitTokenizer
 logger = logging.getLogger(__name__)
 
 RESULT_FORMAT_VERSION = 2
+# The keys of the benchmark configuration (see the module docstring).
+BENCHMARK_KEYS = ("cloze", "zerospeech", "alignment", "qa")
 
 
 def _tokenizer_units(tokenizer, cache_folder=None, batch_seconds=60.0, progress=True):
@@ -173,8 +179,8 @@ def _read_benchmarks(benchmarks, settings):
     Arguments
     ---------
     benchmarks : dict
-        ``cloze`` (CSV path), ``zerospeech`` (``{lang: root}``) and
-        ``alignment`` (CSV path); keys and paths may be missing.
+        ``cloze`` (CSV path), ``zerospeech`` (``{lang: root}``),
+        ``alignment`` and ``qa`` (CSV paths); keys and paths may be missing.
     settings : _Settings
         Scoring settings, units and output locations.
 
@@ -182,10 +188,10 @@ def _read_benchmarks(benchmarks, settings):
     -------
     list of _Benchmark
     """
-    unknown = set(benchmarks) - {"cloze", "zerospeech", "alignment"}
+    unknown = set(benchmarks) - set(BENCHMARK_KEYS)
     if unknown:
         raise ValueError(
-            f"unknown benchmark(s) {sorted(unknown)}; expected cloze, zerospeech, alignment"
+            f"unknown benchmark(s) {sorted(unknown)}; expected {', '.join(BENCHMARK_KEYS)}"
         )
     languages = {str(lang).lower() for lang in benchmarks.get("zerospeech") or {}}
     unused = set(settings.swuggy_vocabulary) - languages
@@ -208,6 +214,9 @@ def _read_benchmarks(benchmarks, settings):
         found.extend(
             _alignment_benchmarks(read_alignment(alignment_path), alignment_path, settings)
         )
+    qa_path = benchmarks.get("qa")
+    if _exists(qa_path, "qa", Path.is_file):
+        found.extend(_qa_benchmarks(read_qa(qa_path), qa_path, settings))
     return found
 
 
@@ -309,6 +318,50 @@ def _cloze_benchmarks(items, csv_path, settings):
             )
         )
     return found
+
+
+def _qa_benchmarks(items, csv_path, settings):
+    """Spoken QA with spoken answers (every system) and, for speech-text
+    systems, with written answers (S->T), both after the story when the
+    manifest gives one (:mod:`~speechbrain_xling.eval.qa`)."""
+    with_context = _qa_with_context(items, csv_path)
+
+    def run(lm, system):
+        return evaluate_spoken_qa(
+            settings.scorer(lm, f"{system} QA"), items, settings.units_of, with_context
+        )
+
+    def run_text_answer(lm, system):
+        if lm.text_tokenizer is None:
+            raise ValueError(f"{system}: the speech-text model has no text tokenizer saved")
+        return evaluate_text_answer_qa(
+            settings.scorer(lm, f"{system} QA (written answers)"),
+            items,
+            settings.units_of,
+            lm.text_tokenizer,
+            with_context,
+            settings.cross_modal_mask_other_modality,
+        )
+
+    spoken = {"reduction": settings.reduction, "with_context": with_context}
+    written = {**spoken, "mask_other_modality": settings.cross_modal_mask_other_modality}
+    return [
+        _Benchmark("qa", [csv_path], spoken, run),
+        _Benchmark("qa_text_answer", [csv_path], written, run_text_answer, speech_text_only=True),
+    ]
+
+
+def _qa_with_context(items, csv_path):
+    """Whether the QA items are asked after their story: all give one, or none."""
+    without = sum(item.context_wav is None for item in items)
+    if 0 < without < len(items):
+        raise BenchmarkFormatError(
+            f"{csv_path}: {without} of {len(items)} rows have no context_wav; give the "
+            "story on every row (or on none: the questions are then asked alone)"
+        )
+    if without:
+        logger.info("%s has no context_wav: the QA questions are asked without the story", csv_path)
+    return not without
 
 
 def _zerospeech_benchmark(lang, tasks, settings):
@@ -423,8 +476,9 @@ def evaluate_systems(
         :meth:`UnitLM.save`); names become row labels and folder names.
         Systems whose folder does not exist are skipped with a warning.
     benchmarks : dict
-        ``cloze``, ``zerospeech`` (``{lang: root}``), ``alignment``; see the
-        module docstring. Absent benchmarks are skipped with a logged note.
+        ``cloze``, ``zerospeech`` (``{lang: root}``), ``alignment``, ``qa``;
+        see the module docstring. Absent benchmarks are skipped with a
+        logged note.
     output_folder : str or Path
         Where results, submissions, plots and the report go.
     tokenizer : UnitTokenizer, optional
@@ -472,7 +526,8 @@ def evaluate_systems(
         the softmax over its own modality's ids only (see
         :mod:`~speechbrain_xling.eval.cross_modal`); recorded in the result's
         key as ``mask_other_modality`` when on. False (default): over the
-        whole vocabulary.
+        whole vocabulary. The QA's written answers (``qa_text_answer``) are
+        scored the same way (their key always records the setting).
 
     Returns
     -------

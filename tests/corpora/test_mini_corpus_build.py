@@ -7,6 +7,7 @@ from speechbrain_xling.corpora import MiniCorpusPaths, build_mini_corpus
 from speechbrain_xling.corpora.__main__ import main
 from speechbrain_xling.corpora.files import read_csv
 from speechbrain_xling.corpora.mini_corpus import MANIFEST_EXTRA_COLUMNS, synthesize_stories
+from speechbrain_xling.corpora.qa_benchmark import qa_benchmark_items
 from speechbrain_xling.corpora.stories import generate_stories
 from speechbrain_xling.corpora.tts import Voice
 from speechbrain_xling.prepare.manifest import REQUIRED_COLUMNS, read_manifest
@@ -20,6 +21,8 @@ SMALL = [
     "8",
     "--num-alignment-pairs",
     "4",
+    "--num-qa-stories",
+    "2",
     "--voices",
     "f3:60:150",
     "m1",
@@ -58,6 +61,8 @@ def test_cli_builds_then_resumes_without_synthesis(tmp_path, capsys, caplog, esp
     assert not story_texts(train) & story_texts(valid)
     gold = read_csv(output / "benchmarks" / "zerospeech_fr" / "syntactic" / "dev" / "gold.csv")
     assert {row["voice"] for row in gold} == {"m3-p50-s160"}
+    qa = read_csv(output / "benchmarks" / "qa" / "qa.csv")
+    assert len(qa) == len(qa_benchmark_items(2))  # --num-qa-stories 2
 
     # A second run finds everything in the cache and rewrites the same files.
     manifest_before = (output / "train.csv").read_text()
@@ -68,6 +73,7 @@ def test_cli_builds_then_resumes_without_synthesis(tmp_path, capsys, caplog, esp
         num_valid_stories=2,
         num_bench_items=8,
         num_alignment_pairs=4,
+        num_qa_stories=2,
         voices=(Voice("f3", 60, 150), Voice("m1")),
         benchmark_voice=Voice("m3"),
         progress=False,

@@ -1,4 +1,4 @@
-"""Tests of the mini benchmarks (cloze, lexical, syntactic, alignment)."""
+"""Tests of the mini benchmarks (cloze, lexical, syntactic, alignment, QA)."""
 
 from pathlib import Path
 
@@ -10,6 +10,7 @@ from speechbrain_xling.corpora.cloze_benchmark import CONDITIONS, PROMPT_GAP_SEC
 from speechbrain_xling.corpora.files import read_csv, read_wav
 from speechbrain_xling.corpora.lexicon import LANGUAGES
 from speechbrain_xling.corpora.mini_corpus import build_benchmarks
+from speechbrain_xling.corpora.qa_benchmark import qa_benchmark_items
 from speechbrain_xling.corpora.stories import generate_stories, story_vocabulary, words
 from speechbrain_xling.corpora.tts import (
     BENCHMARK_VOICE,
@@ -28,6 +29,7 @@ from speechbrain_xling.eval.cloze import CONTROLS
 from speechbrain_xling.eval.cloze import TASKS as CLOZE_TASKS
 
 NUM_ITEMS = 16
+NUM_QA_STORIES = 2
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +42,7 @@ def built(tmp_path_factory):
         BenchmarkSpeaker(root / "audio", progress=False),
         num_items=NUM_ITEMS,
         num_alignment_pairs=10,
+        num_qa_stories=NUM_QA_STORIES,
         seed=0,
     )
     return {
@@ -61,6 +64,7 @@ def test_layout(built):
     expected = {
         "cloze": root / "cloze" / "cloze.csv",
         "alignment": root / "alignment" / "alignment.csv",
+        "qa": root / "qa" / "qa.csv",
     }
     for lang in LANGUAGES:
         expected[f"lexical_{lang}"] = _zerospeech_folders(built, "lexical")[lang] / "gold.csv"
@@ -187,6 +191,19 @@ def test_alignment_pairs_are_translations_of_held_out_sentences(built):
     assert len({row["en_text"] for row in rows}) == len(rows)
 
 
+def test_qa_asks_about_the_benchmark_stories_with_the_same_seed(built):
+    rows = read_csv(built["paths"]["qa"])
+    items = qa_benchmark_items(NUM_QA_STORIES, seed=0)
+    assert [(row["item_id"], row["question_lang"], row["answer_lang"]) for row in rows] == [
+        (item["item_id"], item["question_lang"], item["answer_lang"]) for item in items
+    ]
+    assert {row["story_id"] for row in rows} == {
+        story.story_id for story in generate_stories(NUM_QA_STORIES, "benchmark", seed=0)
+    }
+    folder = built["paths"]["qa"].parent
+    assert all((folder / row["context_wav"]).is_file() for row in rows)
+
+
 def test_rebuild_uses_the_cache_and_drops_stale_files(built, espeak_synth_calls):
     folder = _zerospeech_folders(built, "lexical")["en"]
     stale = folder / "stale.wav"
@@ -205,7 +222,7 @@ def test_rebuild_uses_the_cache_and_drops_stale_files(built, espeak_synth_calls)
 
 
 def test_relative_paths_stay_inside_the_benchmark(built):
-    for key in ("cloze", "alignment"):
+    for key in ("cloze", "alignment", "qa"):
         for row in read_csv(built["paths"][key]):
             for column, value in row.items():
                 if column.endswith("_wav"):

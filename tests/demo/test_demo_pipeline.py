@@ -27,6 +27,8 @@ TINY = [
     "8",
     "--alignment-pairs",
     "8",
+    "--qa-stories",
+    "2",
     "--step-scale",
     "0.1",
     "--tokens-per-step",

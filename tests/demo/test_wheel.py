@@ -9,7 +9,7 @@ from pathlib import Path
 REPO = Path(__file__).parents[2]
 TINY_DEMO = [
     "--units", "phones", "--train-stories", "24", "--valid-stories", "2",
-    "--bench-items", "4", "--alignment-pairs", "4", "--step-scale", "0.05",
+    "--bench-items", "4", "--alignment-pairs", "4", "--qa-stories", "1", "--step-scale", "0.05",
     "--tokens-per-step", "512", "--batch-size", "2", "--context-length", "256",
     "--hidden-size", "32", "--num-layers", "1", "--train-voices", "1", "--seeds", "0",
     "--no-progress",

@@ -16,6 +16,8 @@ from speechbrain_xling.eval.report import (
     INTERLEAVING,
     INTERLEAVING_FT,
     MISSING_MARK,
+    QA_COLUMNS,
+    QA_KINDS,
     item_counts,
     plain_reading,
     plot_crosslingual,
@@ -115,6 +117,13 @@ def expected_cells(results):
         found = conditions.get(condition, {})
         cells[f"S-T retrieval@1 {label}"] = found.get("mean_retrieval_at_1")
         cells[f"S-T cosine {label}"] = found.get("mean_matched")
+    for benchmark, suffix in (("qa", ""), ("qa_text_answer", " S->T")):
+        accuracy = results.get(benchmark, {}).get("accuracy", {})
+        for kind in ("all", *QA_KINDS):
+            title = "" if kind == "all" else " " + kind.replace("_", "-")
+            for condition in CONDITIONS:
+                value = accuracy.get(kind, {}).get(condition)
+                cells[f"QA{title} {condition}{suffix}"] = None if value is None else 100 * value
     alignment = results.get("alignment", {})
     cells["Alignment"] = alignment.get("mean_matched")
     cells["Alignment (mismatched)"] = alignment.get("mean_mismatched")
@@ -151,6 +160,7 @@ def test_every_format_shows_the_benchmark_results(tmp_path):
         ]
         + CROSS_MODAL_LABELS
         + SPEECH_TEXT_LABELS
+        + QA_LABELS
     )
     assert report["columns"] == labels
     rows = {row["system"]: row for row in report["rows"]}
@@ -328,6 +338,100 @@ def test_no_breakdown_no_section(tmp_path):
     assert json.loads(paths["json"].read_text())["swuggy_breakdown"] == []
 
 
+def with_qa(results):
+    """``results`` with spoken QA results: ``interleaving`` (spoken and
+    written answers, some kinds) and ``baseline_fr`` (spoken answers)."""
+    results = {system: dict(benchmarks) for system, benchmarks in results.items()}
+    results["interleaving"]["qa"] = {
+        "accuracy": {
+            "all": {"EN": 0.75, "FR": 0.625, "EN->FR": 0.5, "FR->EN": 0.5625},
+            "who": {"EN": 1.0, "EN->FR": 0.5},
+            "what_happened": {"FR->EN": 0.25},
+        },
+        "num_items": {"all": dict.fromkeys(CONDITIONS, 16)},
+    }
+    results["interleaving"]["qa_text_answer"] = {
+        "accuracy": {"all": {"EN": 0.875}, "who": {"FR": 0.5}}
+    }
+    results["baseline_fr"]["qa"] = {"accuracy": {"all": {"FR": 0.6875}, "where": {"FR": 0.75}}}
+    return results
+
+
+QA_SECTION = """
+## Spoken QA
+
+{note}
+
+| S->S spoken answers | EN | FR | EN->FR | FR->EN |
+|---|---:|---:|---:|---:|
+| interleaving | 75.00 | 62.50 | 50.00 | 56.25 |
+| baseline_fr | – | 68.75 | – | – |
+
+| S->T written answers | EN | FR | EN->FR | FR->EN |
+|---|---:|---:|---:|---:|
+| interleaving | 87.50 | – | – | – |
+
+| who | EN | FR | EN->FR | FR->EN | EN S->T | FR S->T | EN->FR S->T | FR->EN S->T |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| interleaving | 100.00 | – | 50.00 | – | – | 50.00 | – | – |
+
+| where | EN | FR | EN->FR | FR->EN |
+|---|---:|---:|---:|---:|
+| baseline_fr | – | 75.00 | – | – |
+
+| what-happened | EN | FR | EN->FR | FR->EN |
+|---|---:|---:|---:|---:|
+| interleaving | – | – | – | 25.00 |
+"""
+
+
+def test_spoken_qa_columns_and_section(tmp_path):
+    from speechbrain_xling.corpora.qa import KINDS
+    from speechbrain_xling.eval.report import QA_NOTE
+
+    assert QA_KINDS == KINDS  # the mini-corpus's question kinds
+    assert [column.label for column in QA_COLUMNS] == QA_LABELS
+    results = with_qa(RESULTS)
+    paths = write_report(results, tmp_path / "qa")
+    rows = {row["system"]: row for row in json.loads(paths["json"].read_text())["rows"]}
+    with open(paths["csv"], newline="") as handle:
+        csv_rows = {row["system"]: row for row in csv.DictReader(handle)}
+    for system in results:
+        cells = expected_cells(results[system])
+        for column in QA_COLUMNS:
+            value = cells[column.label]
+            assert rows[system][column.label] == value
+            assert csv_rows[system][column.label] == ("" if value is None else repr(value))
+    assert rows["interleaving"]["QA FR->EN"] == 56.25
+    assert rows["interleaving"]["QA what-happened FR->EN"] == 25.0
+    assert rows["interleaving"]["QA who FR S->T"] == 50.0
+    assert rows["baseline_fr"]["QA EN S->T"] is None
+    assert all(rows["random"][column.label] == 50.0 for column in QA_COLUMNS)
+    assert item_counts(results)["QA EN->FR"] == 16
+    # the section comes after the others, which are as without QA results
+    markdown = paths["markdown"].read_text()
+    before = write_report(RESULTS, tmp_path / "no_qa")["markdown"].read_text()
+    assert markdown == before + QA_SECTION.format(note=QA_NOTE)
+
+
+def test_seed_report_shows_the_spoken_qa(tmp_path):
+    def seed(accuracy):
+        return report_rows({"A": {"qa": {"accuracy": {"all": {"EN->FR": accuracy}}}}, "B": {}})
+
+    markdown = write_seed_report([seed(0.75), seed(0.875)], tmp_path)
+    section = markdown.split("\n## Spoken QA\n")[1].splitlines()
+    assert section[3:6] == [
+        "| S->S spoken answers | EN | FR | EN->FR | FR->EN |",
+        "|---|---:|---:|---:|---:|",
+        "| A | – | – | 81.2 ± 8.8 | – |",
+    ]
+    assert len(section) == 6  # no kind, no written answers, no B
+    with open(tmp_path / "report.csv", newline="") as handle:
+        rows = {row["system"]: row for row in csv.DictReader(handle)}
+    assert float(rows["A"]["QA EN->FR mean"]) == 81.25
+    assert rows["B"]["QA EN->FR mean"] == ""
+
+
 # Several seeds -------------------------------------------------------------
 
 
@@ -394,7 +498,15 @@ SPEECH_TEXT_LABELS = [
     for metric in ("retrieval@1", "cosine")
     for condition in ("EN", "FR", "EN->FR", "FR->EN")
 ]
-EXTRA_LABELS = CONTROL_LABELS + CROSS_MODAL_LABELS + SPEECH_TEXT_LABELS
+# The spoken QA's, last: over all questions, then per kind; spoken answers
+# (S->S), then written ones (S->T).
+QA_LABELS = [
+    f"QA{kind} {condition}{direction}"
+    for kind in ("", " who", " what", " color", " where", " what-happened")
+    for direction in ("", " S->T")
+    for condition in CONDITIONS
+]
+EXTRA_LABELS = CONTROL_LABELS + CROSS_MODAL_LABELS + SPEECH_TEXT_LABELS + QA_LABELS
 NO_CONTROLS = "," * (2 * len(EXTRA_LABELS))
 GOLDEN_CSV = (
     "system,sSC EN mean,sSC EN std,sSC FR mean,sSC FR std,sSC EN->FR mean,sSC EN->FR"

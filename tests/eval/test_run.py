@@ -1,5 +1,6 @@
 """evaluate_systems: all benchmarks, several systems, report, resume, recipe hparams."""
 
+import csv
 import json
 import logging
 import os
@@ -13,14 +14,20 @@ import pytest
 import torch
 from hyperpyyaml import load_hyperpyyaml
 
+from speechbrain_xling.eval.files import BenchmarkFormatError
+from speechbrain_xling.eval.qa import COLUMNS as QA_MANIFEST_COLUMNS
 from speechbrain_xling.eval.report import ALL_COLUMNS
 from speechbrain_xling.eval.run import evaluate_systems
+from speechbrain_xling.eval.scoring import LikelihoodScorer
 from speechbrain_xling.model.unit_lm import UnitLM
 from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
 from speechbrain_xling.tokenizers.pipeline import tokenize_files
+from speechbrain_xling.tokenizers.text import load_text_tokenizer, train_sentencepiece
 from tests.eval.conftest import NUM_UNITS, progression, read_units
 from tests.eval.test_alignment import write_alignment
 from tests.eval.test_cloze import write_cloze
+from tests.eval.test_cross_modal import BAD_TEXT, GOOD_TEXT, preferring_lm
+from tests.eval.test_qa import expected_tables, write_qa
 from tests.eval.test_zerospeech import (
     LEXICAL_GOLD,
     SYNTACTIC_GOLD,
@@ -360,7 +367,8 @@ def test_recipe_hparams_default_systems_and_benchmarks(tmp_path):
         "Cross-lingual Interleaving + EN+FR Fine-Tuning",
         "Speech-Text Interleaving",
     ]
-    assert set(hparams["default_benchmarks"]) == {"cloze", "zerospeech", "alignment"}
+    assert set(hparams["default_benchmarks"]) == {"cloze", "zerospeech", "alignment", "qa"}
+    assert hparams["default_benchmarks"]["qa"] == hparams["qa_csv"] == "data/benchmarks/qa/qa.csv"
     assert hparams["swuggy_vocabulary"] == {} and hparams["asr_tts_pairs"] == 50
     hparams = load_recipe_hparams(
         "systems: {a: x}",
@@ -370,6 +378,11 @@ def test_recipe_hparams_default_systems_and_benchmarks(tmp_path):
     )
     assert hparams["systems"] == {"a": "x"} and hparams["benchmarks"] == {"cloze": "y.csv"}
     assert hparams["swuggy_vocabulary"] == {"en": "words.txt"}
+    # the QA can be moved or left out (a null benchmark is skipped)
+    hparams = load_recipe_hparams("qa_csv: elsewhere/qa.csv", ENERGY_TOKENIZER_KEY)
+    assert hparams["default_benchmarks"]["qa"] == "elsewhere/qa.csv"
+    hparams = load_recipe_hparams("qa_csv: null", ENERGY_TOKENIZER_KEY)
+    assert hparams["default_benchmarks"]["qa"] is None
 
 
 def test_swuggy_vocabulary_gives_in_vocab_results_and_report(
@@ -453,3 +466,150 @@ def test_a_tokenizer_with_units_of_only_reads_the_benchmarks(tmp_path, systems, 
     assert results["progression"]["cloze"]["accuracy"]["ssc"]["EN"] == 1.0
     written = results["progression"]["continuation"]["continuations"]
     assert [item["wav"] for item in written] == [None, None]  # units only: no decoder
+
+
+# Spoken QA ----------------------------------------------------------------
+
+
+def stored_results(output):
+    """``{path: (mtime, text)}`` of every stored result."""
+    return {
+        path: (path.stat().st_mtime_ns, path.read_text())
+        for path in (output / "results").rglob("*.json")
+    }
+
+
+def report_json_rows(output):
+    return {row["system"]: row for row in json.loads((output / "report.json").read_text())["rows"]}
+
+
+def spoken_qa_section(output):
+    """The lines of report.md's Spoken QA section (up to the next section)."""
+    markdown = (output / "report.md").read_text()
+    return markdown.split("\n## Spoken QA\n")[1].split("\n## ")[0].splitlines()
+
+
+def test_qa_adds_its_result_and_section_and_reuses_what_was_stored(
+    tmp_path, systems, benchmarks, loaded_models
+):
+    output = tmp_path / "out"
+    before = evaluate(systems, benchmarks, output)
+    assert "Spoken QA" not in (output / "report.md").read_text()
+    stored = stored_results(output)
+    qa_csv = write_qa(tmp_path / "data" / "qa")
+    results = evaluate(systems, {**benchmarks, "qa": qa_csv}, output)
+    # the results stored before the QA are read back untouched; only the QA
+    # is computed (textless systems: spoken answers only)
+    assert stored_results(output).items() >= stored.items()
+    assert loaded_models == ["progression", "untrained"] * 2
+    for system in systems:
+        assert {name: r for name, r in results[system].items() if name != "qa"} == before[system]
+        assert set(results[system]) - set(before[system]) == {"qa"}
+    # the progression model continues each question: every answer right
+    assert results["progression"]["qa"] == expected_tables(1.0)
+    key = json.loads((output / "results" / "progression" / "qa.json").read_text())["key"]
+    assert (key["reduction"], key["with_context"]) == ("mean", True)
+    # the report: QA columns in JSON and CSV, a Spoken QA section in Markdown
+    rows = report_json_rows(output)
+    untrained = results["untrained"]["qa"]["accuracy"]
+    for condition in ("EN", "FR", "EN->FR", "FR->EN"):
+        assert rows["progression"][f"QA {condition}"] == 100.0
+        assert rows["progression"][f"QA where {condition}"] == 100.0
+        assert rows["untrained"][f"QA {condition}"] == 100 * untrained["all"][condition]
+        assert rows["untrained"][f"QA who {condition}"] == 100 * untrained["who"][condition]
+        assert rows["progression"][f"QA {condition} S->T"] is None
+        assert rows["progression"][f"QA color {condition}"] is None  # no such kind here
+    assert rows["random"]["QA EN->FR"] == 50.0
+    with open(output / "report.csv", newline="") as handle:
+        csv_rows = {row["system"]: row for row in csv.DictReader(handle)}
+    assert float(csv_rows["progression"]["QA FR->EN"]) == 100.0
+    assert csv_rows["progression"]["QA FR->EN S->T"] == ""
+    section = spoken_qa_section(output)
+    tables = [line for line in section if line.startswith("| ") and "---" not in line]
+    assert tables[0] == "| S->S spoken answers | EN | FR | EN->FR | FR->EN |"
+    assert tables[1] == "| progression | 100.00 | 100.00 | 100.00 | 100.00 |"
+    assert tables[2].startswith("| untrained | ")
+    # one table per kind present, no written answers (no speech-text system)
+    headers = [line for line in tables if not line.startswith(("| progression", "| untrained"))]
+    assert headers == [
+        "| S->S spoken answers | EN | FR | EN->FR | FR->EN |",
+        "| who | EN | FR | EN->FR | FR->EN |",
+        "| where | EN | FR | EN->FR | FR->EN |",
+    ]
+    # everything stored: a rerun loads no model
+    assert evaluate(systems, {**benchmarks, "qa": qa_csv}, output) == results
+    assert loaded_models[4:] == []
+
+
+@pytest.fixture(scope="module")
+def text_tokenizer(tmp_path_factory):
+    texts = [GOOD_TEXT, BAD_TEXT, "the story so far", "une histoire"] * 5
+    path = tmp_path_factory.mktemp("spm") / "text.model"
+    return load_text_tokenizer(train_sentencepiece(texts, path, vocab_size=24, byte_fallback=False))
+
+
+def test_qa_written_answers_for_speech_text_systems_only(
+    tmp_path, systems, text_tokenizer, monkeypatch
+):
+    # the speech-text model prefers the answers' units and text whatever it heard
+    preferring_lm(text_tokenizer).save(tmp_path / "speech_text")
+    systems = {"speech-text": tmp_path / "speech_text", "textless": systems["progression"]}
+    benchmarks = {"qa": write_qa(tmp_path / "qa", "preference")}
+    masks = []
+    real_compare = LikelihoodScorer.compare_tokens
+
+    def recording_compare(self, correct, wrong, contexts, allowed=None):
+        masks.append(allowed)
+        return real_compare(self, correct, wrong, contexts, allowed)
+
+    monkeypatch.setattr(LikelihoodScorer, "compare_tokens", recording_compare)
+    output = tmp_path / "out"
+    results = evaluate(systems, benchmarks, output)
+    assert sorted(results["speech-text"]) == ["qa", "qa_text_answer"]
+    assert sorted(results["textless"]) == ["qa"]
+    assert results["speech-text"]["qa"] == expected_tables(1.0)
+    assert results["speech-text"]["qa_text_answer"] == expected_tables(1.0)
+    assert masks == [None]  # the written answers, over the whole vocabulary
+    stored = output / "results" / "speech-text"
+    key = json.loads((stored / "qa_text_answer.json").read_text())["key"]
+    assert (key["mask_other_modality"], key["with_context"]) == (False, True)
+    rows = report_json_rows(output)
+    assert rows["speech-text"]["QA FR->EN S->T"] == rows["speech-text"]["QA who EN S->T"] == 100.0
+    assert rows["textless"]["QA FR->EN S->T"] is None
+    section = spoken_qa_section(output)
+    written = section.index("| S->T written answers | EN | FR | EN->FR | FR->EN |")
+    assert section[written + 2 : written + 4] == [
+        "| speech-text | 100.00 | 100.00 | 100.00 | 100.00 |",
+        "",
+    ]
+    who = section.index(
+        "| who | EN | FR | EN->FR | FR->EN | EN S->T | FR S->T | EN->FR S->T | FR->EN S->T |"
+    )
+    assert section[who + 2] == "| speech-text |" + " 100.00 |" * 8
+    assert section[who + 3].startswith("| textless | ")
+    assert section[who + 3].endswith(" | – | – | – | – |")
+    # masking the other modality: the written answers again, the spoken ones reused
+    spoken = (stored / "qa.json").stat().st_mtime_ns
+    results = evaluate(systems, benchmarks, output, cross_modal_mask_other_modality=True)
+    assert len(masks) == 2 and masks[1] is not None
+    assert json.loads((stored / "qa_text_answer.json").read_text())["key"]["mask_other_modality"]
+    assert results["speech-text"]["qa_text_answer"] == expected_tables(1.0)
+    assert (stored / "qa.json").stat().st_mtime_ns == spoken
+
+
+def test_qa_without_stories_asks_the_questions_alone(tmp_path, systems, loaded_models):
+    systems = {"progression": systems["progression"]}
+    columns = [column for column in QA_MANIFEST_COLUMNS if not column.startswith("context_")]
+    qa_csv = write_qa(tmp_path / "alone", columns=columns)
+    results = evaluate(systems, {"qa": qa_csv}, tmp_path / "out")
+    assert results["progression"]["qa"] == expected_tables(1.0)
+    stored = tmp_path / "out" / "results" / "progression" / "qa.json"
+    assert json.loads(stored.read_text())["key"]["with_context"] is False
+    # a story on some rows only: refused before any model is loaded
+    qa_csv = write_qa(tmp_path / "some")
+    lines = qa_csv.read_text().splitlines()
+    lines[2] = lines[2].replace("who_enen_1_s.wav", "")
+    qa_csv.write_text("\n".join(lines) + "\n")
+    with pytest.raises(BenchmarkFormatError, match=r"qa.csv: 1 of 16 rows have no context_wav"):
+        evaluate(systems, {"qa": qa_csv}, tmp_path / "out")
+    assert loaded_models == ["progression"]

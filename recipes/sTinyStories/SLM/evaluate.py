@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Evaluates trained SLMs on sSC/sTC (EN, FR, EN->FR, FR->EN), sBLiMP and
 sWUGGY (ZeroSpeech 2021 layout) and cross-lingual hidden-state alignment,
-and writes a Table-3-shaped report (paper arXiv 2512.01865, Section 6).
+and writes a Table-3-shaped report (paper arXiv 2512.01865, Section 6), with
+a spoken QA section (a story, a question about it, its answer against a wrong
+one; EN, FR, EN->FR, FR->EN) when the QA manifest ``qa_csv`` exists.
 Speech-text systems (trained with ``stage2_speech_text.yaml``) are also asked
 the cloze items with written prompts and/or endings (T->T, S->T, T->S), and
-get ASR/TTS through the LM and speech-text alignment on the alignment pairs.
+the QA questions with written answers (S->T), and get ASR/TTS through the LM
+and speech-text alignment on the alignment pairs.
 
 To run::
 
@@ -30,6 +33,10 @@ The speech tokeniser is chosen by ``tokenizer_type`` (``mimi``, ``kmeans``,
         --tokenizer_type=kmeans \\
         --tokenizer_path=results/mini/kmeans/units/kmeans.npz \\
         --systems="{Baseline EN: results/mini/kmeans/seed_0/stage1_en_pretrain/final_model}"
+
+``--qa_csv=path/to/qa.csv`` points the default benchmarks at another QA
+manifest, ``--qa_csv=null`` leaves the QA out (with ``--benchmarks``, give it
+as ``qa: path/to/qa.csv`` there).
 
 ``--swuggy_vocabulary="{en: words_en.txt}"`` adds the in-vocabulary sWUGGY
 accuracy next to the official one (the frequency and length breakdowns are
