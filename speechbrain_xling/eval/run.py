@@ -280,18 +280,24 @@ def _exists(path, what, check):
     return True
 
 
+def _text_tokenizer(lm, system):
+    """The text tokenizer saved with a speech-text model (an error naming the
+    system without one)."""
+    if lm.text_tokenizer is None:
+        raise ValueError(f"{system}: the speech-text model has no text tokenizer saved")
+    return lm.text_tokenizer
+
+
 def _cloze_benchmarks(items, csv_path, settings):
     def run(lm, system):
         return evaluate_cloze(settings.scorer(lm, f"{system} cloze"), items, settings.units_of)
 
     def run_cross_modal(lm, system):
-        if lm.text_tokenizer is None:
-            raise ValueError(f"{system}: the speech-text model has no text tokenizer saved")
         return evaluate_cross_modal_cloze(
             settings.scorer(lm, f"{system} cross-modal cloze"),
             items,
             settings.units_of,
-            lm.text_tokenizer,
+            _text_tokenizer(lm, system),
             CROSS_MODAL_DIRECTIONS,
             settings.cross_modal_mask_other_modality,
         )
@@ -332,13 +338,11 @@ def _qa_benchmarks(items, csv_path, settings):
         )
 
     def run_text_answer(lm, system):
-        if lm.text_tokenizer is None:
-            raise ValueError(f"{system}: the speech-text model has no text tokenizer saved")
         return evaluate_text_answer_qa(
             settings.scorer(lm, f"{system} QA (written answers)"),
             items,
             settings.units_of,
-            lm.text_tokenizer,
+            _text_tokenizer(lm, system),
             with_context,
             settings.cross_modal_mask_other_modality,
         )

@@ -47,6 +47,28 @@ class FrameEnergyTokenizer(UnitTokenizer):
         return {"name": "frame-energy", "num_units": NUM_UNITS, "frame": FRAME}
 
 
+def bigram_model(vocab, config=TINY_LLAMA):
+    """A tiny model whose next-token logits depend only on the token just read.
+
+    One-hot embeddings (hidden size >= vocabulary size), blocks whose output
+    projections are zero (the residual stream carries the embedding on), and
+    an output layer left at zero for the caller to fill:
+    ``lm.hf_model.lm_head.weight[next, current] = logit`` (the final norm
+    scales the one-hot by sqrt(hidden size)).
+    """
+    torch.manual_seed(0)
+    lm = UnitLM.from_config(config, num_units=vocab.num_units, vocab=vocab)
+    model = lm.hf_model.model
+    with torch.no_grad():
+        model.embed_tokens.weight.zero_()
+        model.embed_tokens.weight[:, : vocab.size] = torch.eye(vocab.size)
+        for layer in model.layers:
+            layer.self_attn.o_proj.weight.zero_()
+            layer.mlp.down_proj.weight.zero_()
+        lm.hf_model.lm_head.weight.zero_()
+    return lm
+
+
 def write_unit_wav(path, units):
     """Writes a float WAV whose frames encode to ``units``."""
     levels = (np.asarray(units, dtype=np.float64) + 0.5) / NUM_UNITS

@@ -20,13 +20,12 @@ from speechbrain_xling.eval.asr_tts import (
     word_error_rate,
 )
 from speechbrain_xling.eval.continuation import generate_tokens
-from speechbrain_xling.model.unit_lm import UnitLM
 from speechbrain_xling.tokenizers.text import (
     UnencodableText,
     load_text_tokenizer,
     train_sentencepiece,
 )
-from tests.eval.conftest import TINY_LLAMA
+from tests.eval.conftest import TINY_LLAMA, bigram_model
 
 K = 8  # units of the hand-built models
 CORPUS = ["the cat sleeps", "the cat dort", "le chat dort", "the dog runs", "le chien court"]
@@ -41,19 +40,10 @@ def bigram_lm(vocab, preferences, text_tokenizer=None):
     ``preferences[current] = {next: logit}`` (every other logit 0). PAD gets
     logit 50 after every token, so it would win wherever it were allowed.
     """
-    hidden = TINY_LLAMA["hidden_size"]
-    assert vocab.size <= hidden
-    torch.manual_seed(0)
-    lm = UnitLM.from_config(TINY_LLAMA, num_units=vocab.num_units, vocab=vocab)
-    model = lm.hf_model.model
+    assert vocab.size <= TINY_LLAMA["hidden_size"]
+    lm = bigram_model(vocab)
     with torch.no_grad():
-        model.embed_tokens.weight.zero_()
-        model.embed_tokens.weight[:, : vocab.size] = torch.eye(vocab.size)
-        for layer in model.layers:
-            layer.self_attn.o_proj.weight.zero_()
-            layer.mlp.down_proj.weight.zero_()
         head = lm.hf_model.lm_head.weight
-        head.zero_()
         for current, choices in preferences.items():
             for following, logit in choices.items():
                 head[following, current] = logit

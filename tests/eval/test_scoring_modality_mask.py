@@ -11,7 +11,7 @@ from speechbrain_xling.data.vocab import SpeechTextVocabulary
 from speechbrain_xling.eval.cross_modal import cross_modal_context, modality_id_range
 from speechbrain_xling.eval.scoring import LikelihoodScorer
 from speechbrain_xling.model.unit_lm import UnitLM
-from tests.eval.conftest import NUM_UNITS, TINY_LLAMA
+from tests.eval.conftest import NUM_UNITS, TINY_LLAMA, bigram_model
 from tests.eval.test_scoring_shared_prompt import TINY
 
 VOCAB = SpeechTextVocabulary(num_text=10, num_units=NUM_UNITS)
@@ -136,18 +136,10 @@ def hand_built_lm(model_type):
     all other logits 0.
     """
     vocab = SpeechTextVocabulary(num_text=8, num_units=8)
-    torch.manual_seed(0)
-    lm = UnitLM.from_config(TINY[model_type], num_units=8, vocab=vocab)
-    model = lm.hf_model.model
+    lm = bigram_model(vocab, TINY[model_type])
     scale = math.sqrt(TINY_LLAMA["hidden_size"])
     with torch.no_grad():
-        model.embed_tokens.weight.zero_()
-        model.embed_tokens.weight[:, : vocab.size] = torch.eye(vocab.size)
-        for layer in model.layers:
-            layer.self_attn.o_proj.weight.zero_()
-            layer.mlp.down_proj.weight.zero_()
         head = lm.hf_model.lm_head.weight
-        head.zero_()
         for own, other in ((0, vocab.unit_offset), (vocab.unit_offset, 0)):
             head[[own + 1, own + 3], own] = 4 / scale
             head[own + 2, own + 1] = 4 / scale
