@@ -33,6 +33,7 @@ from speechbrain.utils.checkpoints import (
 from speechbrain.utils.distributed import if_main_process
 
 from speechbrain_xling.atomic import write_text_atomically
+from speechbrain_xling.data.packing import token_ids
 from speechbrain_xling.model.unit_lm import next_unit_loss
 
 logger = logging.getLogger(__name__)
@@ -95,9 +96,10 @@ class SLMBrain(sb.Brain):
         self._last_log = (time.time(), self.optimizer_step)
 
     def compute_forward(self, batch, stage):
-        """Next-unit logits for the batch's tokens."""
+        """Next-unit logits for the batch's tokens (those marked without loss
+        read as their ids; see :mod:`speechbrain_xling.data.packing`)."""
         tokens = batch[0].to(self.device)
-        return self.modules.lm(tokens), tokens
+        return self.modules.lm(token_ids(tokens)), tokens
 
     def compute_objectives(self, predictions, batch, stage):
         """Mean next-unit cross-entropy (padding ignored)."""

@@ -93,6 +93,7 @@ OPTIONAL_KEYS = (
     "interleaving",
     "span_words",
     "pair_tasks",
+    "pair_loss",
     "on_missing_text",
 )
 SUMMARY_FILE = "training_summary.json"

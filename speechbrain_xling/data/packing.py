@@ -12,6 +12,14 @@ holds the document stream's state at the start of the document being cut,
 the offset inside it and the window counter, so a restored packer yields
 exactly the windows the original would have yielded next.
 
+Tokens without loss
+    A document may hold tokens that the model reads but is never trained to
+    predict (the source half of an instruction-shaped pair, a prompt): they
+    are written as ``-(id + 1)`` (:func:`without_loss`), travel through
+    packing and batching like any id, and the training step reads them back
+    (:func:`token_ids`) as input and ignores them as targets
+    (:func:`~speechbrain_xling.model.unit_lm.next_unit_loss`).
+
 Authors
  * speechbrain-xling authors 2026
 """
@@ -20,6 +28,31 @@ import copy
 
 import numpy as np
 import torch
+
+
+def without_loss(ids):
+    """``ids`` marked as read but never a target (see the module docstring).
+
+    Example
+    -------
+    >>> without_loss(np.array([0, 5])).tolist()
+    [-1, -6]
+    """
+    return -ids - 1
+
+
+def token_ids(tokens):
+    """The ids of packed tokens, whether marked :func:`without_loss` or not
+    (numpy arrays and torch tensors alike).
+
+    Example
+    -------
+    >>> token_ids(torch.tensor([3, -1, -6])).tolist()
+    [3, 0, 5]
+    """
+    if isinstance(tokens, torch.Tensor):
+        return torch.where(tokens < 0, -tokens - 1, tokens)
+    return np.where(tokens < 0, -tokens - 1, tokens)
 
 
 class WindowPacker:

@@ -33,7 +33,11 @@ each drawn as the kind furthest below its share of the tokens written so far
     ``asr`` (speech -> text), ``tts`` (text -> speech), ``translation``
     (text in one language -> text in another) and ``speech_translation``
     (speech in one language -> text in another); the task and the language
-    order are drawn per document.
+    order are drawn per document. With ``pair_loss="target"`` (CSLM's
+    instruction-shaped pairs) the first member of each pair is read but never
+    a training target (written :func:`~speechbrain_xling.data.packing.without_loss`);
+    the marker opening the second member is trained (the model learns to
+    answer in the other modality).
 
 Token accounting is exact: every token of a document is counted in one
 *channel* ``{lang}_{modality}`` (a marker counts with the span it opens), in
@@ -48,12 +52,14 @@ from collections import Counter
 
 import numpy as np
 
+from speechbrain_xling.data.packing import without_loss
 from speechbrain_xling.data.sequences import DocumentMixture
 
 MODALITIES = ("speech", "text")
 DOCUMENT_KINDS = ("text", "interleaved", "speech", "pairs")
 INTERLEAVING_LEVELS = ("sentence", "word")
 PAIR_TASKS = ("asr", "tts", "translation", "speech_translation")
+PAIR_LOSSES = ("all", "target")
 # SIMS (slamkit): text-only / interleaved / speech-only shares of the tokens.
 DEFAULT_SHARES = {"text": 0.20, "interleaved": 0.55, "speech": 0.25}
 SPEECH, TEXT = 0, 1
@@ -123,6 +129,9 @@ class SpeechTextMixture:
         document; needs a sentence-aligned store when > 0).
     pair_tasks : list of str
         Tasks of ``pairs`` documents (subset of :data:`PAIR_TASKS`).
+    pair_loss : str
+        ``"all"`` (default): every token of a pair is a target; ``"target"``:
+        only the second member of each pair (see the module docstring).
     language_shares : dict, optional
         Target share of sentences per language of one-language documents.
     seed : int
@@ -169,6 +178,7 @@ class SpeechTextMixture:
         span_words=10.0,
         switch_prob=0.0,
         pair_tasks=("asr", "tts"),
+        pair_loss="all",
         language_shares=None,
         seed=0,
         on_misaligned="error",
@@ -205,6 +215,8 @@ class SpeechTextMixture:
         for name, value in (("speech_prob", speech_prob), ("switch_prob", switch_prob)):
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")
+        if pair_loss not in PAIR_LOSSES:
+            raise ValueError(f"pair_loss must be one of {PAIR_LOSSES}, got {pair_loss!r}")
         unknown = sorted(set(pair_tasks) - set(PAIR_TASKS))
         if unknown or not pair_tasks:
             raise ValueError(f"pair_tasks must be a non-empty subset of {PAIR_TASKS}: {pair_tasks}")
@@ -219,6 +231,7 @@ class SpeechTextMixture:
         self.span_words = float(span_words)
         self.switch_prob = float(switch_prob)
         self.pair_tasks = list(pair_tasks)
+        self.pair_loss = pair_loss
         self.on_missing_text = on_missing_text
         cross_lingual = switch_prob > 0 or bool(
             {"translation", "speech_translation"} & set(pair_tasks)
@@ -310,29 +323,40 @@ class SpeechTextMixture:
             self.fallbacks["no text: written as speech"] += 1
         return SPEECH, self.store.units(row)
 
-    def _document(self, rows, langs, modalities, kind, words=None):
+    def _document(self, rows, langs, modalities, kind, words=None, untrained=None):
         """A :class:`TokenDocument` of sentences (or of the word groups
-        ``words`` of them, see :meth:`_span`), markers at modality switches."""
-        pieces, is_units, codes, sizes, previous = [], [], [], [], None
+        ``words`` of them, see :meth:`_span`), markers at modality switches;
+        the sentences flagged in ``untrained`` (with the marker opening them)
+        are written :func:`~speechbrain_xling.data.packing.without_loss`."""
+        pieces, is_units, no_loss, codes, sizes, previous = [], [], [], [], [], None
         words = [None] * len(rows) if words is None else words
-        for row, lang, wanted, part in zip(rows.tolist(), langs.tolist(), list(modalities), words):
+        untrained = [False] * len(rows) if untrained is None else untrained
+        for row, lang, wanted, part, skip in zip(
+            rows.tolist(), langs.tolist(), list(modalities), words, untrained
+        ):
             modality, ids = self._span(row, int(wanted), part)
             size = len(ids)
             if modality != previous:
                 pieces.append(self._markers[modality])
                 is_units.append(False)
+                no_loss.append(skip)
                 size += 1
             previous = modality
             pieces.append(ids)
             is_units.append(modality == SPEECH)
+            no_loss.append(skip)
             codes.append(2 * lang + modality)
             sizes.append(size)
         tokens = np.concatenate(pieces).astype(np.int64)
-        units = np.repeat(is_units, [len(piece) for piece in pieces])
+        lengths = [len(piece) for piece in pieces]
+        units = np.repeat(is_units, lengths)
         if units.any():
             if tokens[units].max() >= self.vocab.num_units:
                 self.store.check_rows(rows)  # names the row holding an id >= K
             tokens[units] += self.vocab.unit_offset
+        if any(no_loss):
+            masked = np.repeat(no_loss, lengths)
+            tokens[masked] = without_loss(tokens[masked])
         return TokenDocument(
             tokens, np.asarray(codes, dtype=np.int8), np.asarray(sizes, dtype=np.int64), kind
         )
@@ -393,7 +417,8 @@ class SpeechTextMixture:
             langs = story.langs.reshape(-1, width)[:, :2].reshape(-1)
             first = SPEECH if task == "speech_translation" else TEXT
             modalities = np.tile([first, TEXT], len(rows) // 2)
-        return self._document(rows, langs, modalities, f"pairs/{task}")
+        untrained = [self.pair_loss == "target" and i % 2 == 0 for i in range(len(rows))]
+        return self._document(rows, langs, modalities, f"pairs/{task}", untrained=untrained)
 
     def next_document(self):
         """Draws the next document and counts its tokens per kind."""

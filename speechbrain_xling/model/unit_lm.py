@@ -257,7 +257,9 @@ def next_unit_loss(logits, tokens, pad_id):
     """Mean next-unit cross-entropy, paper eq. (2) per token, padding ignored.
 
     Position ``t`` of ``logits`` predicts ``tokens[:, t + 1]``; targets equal
-    to ``pad_id`` are ignored. Returns ``(mean_loss, num_targets)``.
+    to ``pad_id``, and tokens marked without loss (negative, see
+    :mod:`speechbrain_xling.data.packing`), are ignored. Returns
+    ``(mean_loss, num_targets)``.
 
     Example
     -------
@@ -267,10 +269,13 @@ def next_unit_loss(logits, tokens, pad_id):
     >>> loss, count = next_unit_loss(logits, tokens, pad_id=4)
     >>> round(loss.item(), 4), count.item()
     (1.6094, 2)
+    >>> next_unit_loss(logits, torch.tensor([[1, -3, 3, 4]]), pad_id=4)[1].item()
+    1
     """
     targets = tokens[:, 1:]
     scores = logits[:, :-1].float()
-    mask = targets != pad_id
+    mask = (targets != pad_id) & (targets >= 0)
+    targets = targets.clamp(min=0)
     losses = nn.functional.cross_entropy(
         scores.reshape(-1, scores.shape[-1]),
         targets.reshape(-1),

@@ -373,3 +373,49 @@ def test_textless_model_grows_into_speech_text_scoring_units_alike(tmp_path):
     assert UnitLM.load(tmp_path / "grown").vocab == vocab
     with pytest.raises(ValueError, match="has the vocabulary"):
         build_unit_lm(16, init_from=str(tmp_path / "grown"), vocab=SpeechTextVocabulary(41, 16))
+
+
+# -------------------------------------------------- tokens without loss
+@pytest.mark.parametrize("task", ["asr", "tts", "translation", "speech_translation"])
+def test_instruction_pairs_train_only_their_targets(text_store, spm, vocab, task):
+    from speechbrain_xling.data.packing import token_ids
+
+    def pairs(pair_loss):
+        mix = mixture(
+            text_store,
+            spm,
+            vocab,
+            document_shares={"pairs": 1},
+            pair_tasks=[task],
+            pair_loss=pair_loss,
+            switch_prob=0.0,
+        )
+        return [mix.next_document() for _ in range(10)]
+
+    for plain, masked in zip(pairs("all"), pairs("target")):
+        assert plain.tokens.min() >= 0
+        # the same document, its sources marked without loss
+        assert token_ids(masked.tokens).tolist() == plain.tokens.tolist()
+        trained = masked.tokens >= 0
+        # sentence by sentence: source (with its marker) untrained, target trained
+        start = 0
+        for number, size in enumerate(masked.sizes.tolist()):
+            segment = trained[start : start + size]
+            assert segment.all() if number % 2 else not segment.any(), (number, segment)
+            start += size
+
+
+def test_loss_ignores_tokens_without_loss():
+    from speechbrain_xling.data.packing import without_loss
+    from speechbrain_xling.model.unit_lm import next_unit_loss
+
+    torch.manual_seed(0)
+    logits = torch.randn(1, 5, 7)
+    tokens = torch.tensor([[1, 2, 3, 4, 5]])
+    marked = tokens.clone()
+    marked[0, 2:4] = without_loss(tokens[0, 2:4])
+    loss, count = next_unit_loss(logits, marked, pad_id=6)
+    per_token = torch.nn.functional.cross_entropy(logits[0, :-1], tokens[0, 1:], reduction="none")
+    # targets 2 and 5 are trained (positions 0 and 3), 3 and 4 are not
+    assert count.item() == 2
+    assert loss.item() == pytest.approx(per_token[[0, 3]].mean().item(), abs=1e-6)

@@ -73,6 +73,7 @@ def test_speech_text_stage_grows_a_textless_stage_one(text_store, tmp_path):
         text_tokenizer_source=spm,
         init_from=stage1,
         document_shares="{text: 0.2, interleaved: 0.4, speech: 0.2, pairs: 0.2}",
+        pair_loss="target",  # pairs' sources travel as tokens without loss
     )
     result = run(command)
     assert result.returncode == 0, failure(result)
