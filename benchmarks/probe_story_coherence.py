@@ -14,7 +14,8 @@ baseline_en_fr``: the systems of the cross-lingual comparison, plus
 speech-text systems of
 ``--modality speech-text``, which also get the ASR/TTS and speech-text
 alignment benchmarks); the full report of every system, controls and
-cross-modal cloze included, is ``<output>/eval/report.md``.
+cross-modal cloze included (and spoken QA when the corpus has
+``benchmarks/qa``), is ``<output>/eval/report.md``.
 
 Usage (a corpus built by the demo or by ``python -m speechbrain_xling.corpora``;
 every option after the folders is a demo option)::
@@ -105,6 +106,9 @@ def main():
     benchmarks = {"cloze": corpus.benchmark_root / "cloze" / "cloze.csv"}
     if speech_text:  # ASR/TTS and speech-text alignment on the aligned pairs
         benchmarks["alignment"] = corpus.benchmark_root / "alignment" / "alignment.csv"
+    qa_csv = corpus.benchmark_root / "qa" / "qa.csv"
+    if qa_csv.exists():  # corpora built since the spoken QA benchmark
+        benchmarks["qa"] = qa_csv
     results = evaluate_systems(
         systems,
         benchmarks,
