@@ -191,7 +191,7 @@ def cloze_items(num_items, seed=0):
     return items
 
 
-def concatenate_utterances(utterances, output_path, gap_seconds):
+def _concatenate_utterances(utterances, output_path, gap_seconds):
     """Writes the utterances one after another with silence between them.
 
     The sidecar of the result lists the phonemes of all the utterances.
@@ -210,6 +210,15 @@ def concatenate_utterances(utterances, output_path, gap_seconds):
     sidecar = {"phonemes": " ".join(utterance.phonemes for utterance in utterances)}
     with atomic_path(Path(output_path).with_suffix(".json")) as tmp_path:
         tmp_path.write_text(json.dumps(sidecar, ensure_ascii=False), encoding="utf-8")
+
+
+def joined_utterances(utterances, wav_folder):
+    """The utterances joined by :data:`PROMPT_GAP_SECONDS` of silence in
+    ``wav_folder``, named by content (written once); returns the file name."""
+    name = content_name(PROMPT_GAP_SECONDS, *(u.wav.stem for u in utterances)) + ".wav"
+    if not (wav_folder / name).with_suffix(".json").exists():
+        _concatenate_utterances(utterances, wav_folder / name, PROMPT_GAP_SECONDS)
+    return name
 
 
 def build_cloze(folder, num_items, speaker, seed=0):
@@ -255,12 +264,8 @@ def build_cloze(folder, num_items, speaker, seed=0):
     rows = []
     for item in items:
         sources = [audio[text, item["prompt_lang"]] for text in item["prompt_sentences"]]
-        stems = (source.wav.stem for source in sources)
-        prompt_name = content_name(PROMPT_GAP_SECONDS, *stems) + ".wav"
-        if not (wav_folder / prompt_name).with_suffix(".json").exists():
-            concatenate_utterances(sources, wav_folder / prompt_name, PROMPT_GAP_SECONDS)
         row = {column: item[column] for column in CLOZE_COLUMNS if column in item}
-        row["prompt_wav"] = f"wavs/{prompt_name}"
+        row["prompt_wav"] = f"wavs/{joined_utterances(sources, wav_folder)}"
         for column in ("correct", "wrong"):
             source = audio[item[f"{column}_text"], item["ending_lang"]]
             place_audio(source, wav_folder / source.wav.name)

@@ -77,19 +77,18 @@ Authors
 """
 
 import csv
-import re
 from dataclasses import astuple, dataclass, fields, replace
 
 from speechbrain_xling.corpora.files import write_csv
 from speechbrain_xling.corpora.lexicon import COLORS, LANGUAGES, TOPICS, check_language
 from speechbrain_xling.corpora.stories import (
-    TENSES,
     Cast,
     Part,
     StoryPlan,
     cast_slots,
     fill_slots,
     generate_stories,
+    in_tense,
     make_story,
     stable_index,
     words,
@@ -114,7 +113,6 @@ QA_COLUMNS = (
     "entity",
     "wrong_entity",
 )
-_TENSE_CHOICE = re.compile(r"\[([^\[\]|]*)\|([^\[\]|]*)\]")
 
 
 def _pair(en, fr):
@@ -389,10 +387,7 @@ def render_qa(template, lang, cast, tense, sentence=True, **overrides):
     'La chouette blanche.'
     """
     check_language(lang)
-    if tense not in TENSES:
-        raise ValueError(f"Unknown tense {tense!r}; expected one of {TENSES}")
-    choice = 1 if tense == "present" else 2
-    text = _TENSE_CHOICE.sub(lambda match: match.group(choice), template[lang])
+    text = in_tense(template[lang], tense)
     slots = {**_slots(lang, cast), **overrides}
     return fill_slots(text, slots) if sentence else text.format(**slots)
 

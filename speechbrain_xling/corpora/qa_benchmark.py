@@ -47,11 +47,10 @@ Authors
 
 from pathlib import Path
 
-from speechbrain_xling.corpora.benchmark_audio import content_name, place_audio
+from speechbrain_xling.corpora.benchmark_audio import place_audio
 from speechbrain_xling.corpora.cloze_benchmark import (
     CONDITIONS,
-    PROMPT_GAP_SECONDS,
-    concatenate_utterances,
+    joined_utterances,
 )
 from speechbrain_xling.corpora.files import remove_unlisted, write_csv
 from speechbrain_xling.corpora.qa import aligned_items, generate_qa
@@ -164,11 +163,8 @@ def build_qa_benchmark(folder, num_stories, speaker, seed=0):
     for item in items:
         question_lang, answer_lang = item["question_lang"], item["answer_lang"]
         sources = [audio[text, question_lang] for text in item["context_sentences"]]
-        context_name = content_name(PROMPT_GAP_SECONDS, *(s.wav.stem for s in sources)) + ".wav"
-        if not (wav_folder / context_name).with_suffix(".json").exists():
-            concatenate_utterances(sources, wav_folder / context_name, PROMPT_GAP_SECONDS)
         row = {column: item[column] for column in QA_BENCHMARK_COLUMNS if column in item}
-        row["context_wav"] = f"wavs/{context_name}"
+        row["context_wav"] = f"wavs/{joined_utterances(sources, wav_folder)}"
         for column, lang in (
             ("question", question_lang),
             ("answer", answer_lang),

@@ -298,11 +298,21 @@ def render(sentence_template, lang, cast, tense):
     >>> render(EVENTS["hurt"].event[1], "fr", cast, "past")
     "La chouette s'est cogné la tête."
     """
+    return fill_slots(in_tense(sentence_template[lang], tense), cast_slots(lang, cast))
+
+
+def in_tense(text, tense):
+    """A template text with its ``[present|past]`` choices made.
+
+    Example
+    -------
+    >>> in_tense("{the_c} [is|was] sad.", "past")
+    '{the_c} was sad.'
+    """
     if tense not in TENSES:
         raise ValueError(f"Unknown tense {tense!r}; expected one of {TENSES}")
     choice = 1 if tense == "present" else 2
-    text = _TENSE_CHOICE.sub(lambda match: match.group(choice), sentence_template[lang])
-    return fill_slots(text, cast_slots(lang, cast))
+    return _TENSE_CHOICE.sub(lambda match: match.group(choice), text)
 
 
 def fill_slots(text, slots):

@@ -49,6 +49,7 @@ Authors
 """
 
 from collections import Counter
+from itertools import repeat
 
 import numpy as np
 
@@ -329,8 +330,8 @@ class SpeechTextMixture:
         the sentences flagged in ``untrained`` (with the marker opening them)
         are written :func:`~speechbrain_xling.data.packing.without_loss`."""
         pieces, is_units, no_loss, codes, sizes, previous = [], [], [], [], [], None
-        words = [None] * len(rows) if words is None else words
-        untrained = [False] * len(rows) if untrained is None else untrained
+        words = repeat(None) if words is None else words
+        untrained = repeat(False) if untrained is None else untrained
         for row, lang, wanted, part, skip in zip(
             rows.tolist(), langs.tolist(), list(modalities), words, untrained
         ):

@@ -441,12 +441,11 @@ class UnitStore:
                     has_text = True
                     texts[:] = index[TEXT_COLUMN].tobytes().decode("utf-8").split("\n")
                 columns[TEXT_COLUMN].append(texts)
-                has_words = "word_count" in index.files
-                words["word_count"].append(
-                    index["word_count"] if has_words else np.zeros(lengths.size, np.uint32)
-                )
-                for name in WORD_COLUMNS[1:]:
-                    words[name].append(index[name] if has_words else np.zeros(0, np.uint32))
+                if "word_count" in index.files:
+                    for name in WORD_COLUMNS:
+                        words[name].append(index[name])
+                else:
+                    words["word_count"].append(np.zeros(lengths.size, np.uint32))
                 if bool(index["default_ids"]):
                     columns["id"][-1] = np.array(
                         [
@@ -480,12 +479,14 @@ class UnitStore:
         if len(self.ids) == 0:
             raise ValueError(f"{self.folder}: the unit store is empty (0 rows)")
         self._row_of_id = None
-        counts = np.concatenate(words["word_count"]).astype(np.int64)
-        self.has_word_spans = bool(counts.any())
-        self._word_counts = counts
-        self._word_offsets = np.cumsum(counts) - counts
-        self._word_tokens = np.concatenate(words["word_tokens"]).astype(np.int64)
-        self._word_units = np.concatenate(words["word_units"]).astype(np.int64)
+        # Word spans cost memory per row only in stores that have some.
+        self.has_word_spans = bool(words["word_tokens"])
+        if self.has_word_spans:
+            counts = np.concatenate(words["word_count"]).astype(np.int64)
+            self._word_counts = counts
+            self._word_offsets = np.cumsum(counts) - counts
+            self._word_tokens = np.concatenate(words["word_tokens"]).astype(np.int64)
+            self._word_units = np.concatenate(words["word_units"]).astype(np.int64)
 
     def word_spans(self, row):
         """``(token_starts, unit_starts)`` of a row's word groups (see
@@ -500,6 +501,8 @@ class UnitStore:
         >>> [spans.tolist() for spans in store.word_spans(0)]
         [[0, 1], [0, 2]]
         """
+        if not self.has_word_spans:
+            return None
         count = self._word_counts[row]
         if count == 0:
             return None

@@ -117,6 +117,7 @@ def run_one(run, corpus):
     text_tokenizer = None
     if run.modality == "speech-text":
         text_tokenizer = prepare_text_tokenizer(train_store, run_folder / "units", run.text_vocab)
+    stages = trainable_stages(run_stages(run), train_store)
     reports, counts = [], {}
     for seed in run.seeds:
         seed_folder = run_folder / f"seed_{seed}"
@@ -127,7 +128,7 @@ def run_one(run, corpus):
             seed_folder,
             seed,
             run,
-            stages=trainable_stages(run_stages(run), train_store),
+            stages=stages,
             text_tokenizer=text_tokenizer,
         )
         print(f"[evaluate] seed {seed}", flush=True)

@@ -171,6 +171,7 @@ def test_phone_store_spans_follow_the_phone_counts(corpus, tmp_path):
     inventory = PhoneInventory.from_manifest(corpus)
     phone_store_from_manifest(corpus, tmp_path / "phones", inventory, word_timings_path(corpus))
     store = UnitStore(tmp_path / "phones")
+    assert store.has_word_spans
     timings = read_word_timings(word_timings_path(corpus))
     for row in range(len(store)):
         spans = store.word_spans(row)
