@@ -2,7 +2,11 @@
 
 The global token stream is ``doc_1 EOS doc_2 EOS doc_3 EOS ...``; it is cut
 into consecutive windows of ``context_length`` tokens (a document may span
-windows; no padding). Window ``g`` of the global stream belongs to rank
+windows; no padding), or, with ``whole_documents`` (instruction fine-tuning,
+where an answer must see its whole prompt), a document that does not fit in
+what is left of a window starts the next one and the rest is PAD (never a
+target; counted with the EOS tokens), unless it is longer than a window,
+when it is cut as usual. Window ``g`` of the global stream belongs to rank
 ``g % world_size``: every rank builds the same stream (cheap next to a model
 step) and keeps its own windows, so ranks see disjoint data and the union of
 all ranks is exactly the single-process stream.
@@ -71,6 +75,11 @@ class WindowPacker:
         Id appended after every document.
     rank, world_size : int
         This process's share of the windows (``g % world_size == rank``).
+    whole_documents : bool
+        Start a document that does not fit in the rest of a window in the
+        next window, padding the rest with ``pad`` (see the module docstring).
+    pad : int, optional
+        The padding id (needed with ``whole_documents``).
 
     Example
     -------
@@ -85,18 +94,28 @@ class WindowPacker:
     >>> window, counts = packer.next_window()
     >>> window.tolist(), counts.tolist()  # 4 units of a story, EOS, next story
     ([0, 0, 0, 1, 4], [4, 1])
+    >>> whole = WindowPacker(DocumentMixture(store, ["en"], seed=0), context_length=7,
+    ...                      eos=4, whole_documents=True, pad=5)
+    >>> whole.next_window()[0].tolist()  # the next story (5 tokens) waits for the next window
+    [0, 0, 0, 1, 4, 5, 5]
     """
 
-    def __init__(self, mixture, context_length, eos, rank=0, world_size=1):
+    def __init__(
+        self, mixture, context_length, eos, rank=0, world_size=1, whole_documents=False, pad=None
+    ):
         if context_length < 2:
             raise ValueError(f"context_length must be >= 2, got {context_length}")
         if not 0 <= rank < world_size:
             raise ValueError(f"rank {rank} is not in [0, {world_size})")
+        if whole_documents and pad is None:
+            raise ValueError("whole_documents needs the padding id (pad)")
         self.mixture = mixture
         self.context_length = int(context_length)
         self.eos = int(eos)
         self.rank = rank
         self.world_size = world_size
+        self.whole_documents = bool(whole_documents)
+        self.pad = pad
         self.eos_code = len(mixture.languages)
         self._eos_piece = np.array([self.eos], dtype=np.uint16)
         self.windows_done = 0
@@ -114,12 +133,13 @@ class WindowPacker:
             "offset": self._offset,
             "world_size": self.world_size,
             "context_length": self.context_length,
+            "whole_documents": self.whole_documents,
         }
 
     def load_state_dict(self, state):
         """Restores a position saved by :meth:`state_dict`."""
-        for key in ("world_size", "context_length"):
-            if state[key] != getattr(self, key):
+        for key in ("world_size", "context_length", "whole_documents"):
+            if state.get(key, False) != getattr(self, key):
                 raise ValueError(
                     f"cannot resume: the checkpoint has {key}={state[key]} but "
                     f"this run has {getattr(self, key)}"
@@ -157,13 +177,24 @@ class WindowPacker:
             if self._offset == len(self._doc_tokens):
                 self._load_next_document()
                 self._offset = 0
-            take = min(need, len(self._doc_tokens) - self._offset)
+            left = len(self._doc_tokens) - self._offset
+            if self._padded_instead(need, left):
+                parts.append(np.full(need, self.pad, dtype=np.int64))
+                lang_parts.append(np.full(need, self.eos_code, dtype=np.int8))
+                break
+            take = min(need, left)
             parts.append(self._doc_tokens[self._offset : self._offset + take])
             lang_parts.append(self._doc_langs[self._offset : self._offset + take])
             self._offset += take
             need -= take
         counts = np.bincount(np.concatenate(lang_parts), minlength=self.eos_code + 1)
         return np.concatenate(parts), counts
+
+    def _padded_instead(self, need, left):
+        """True when the window's last ``need`` tokens are padding: a whole
+        document (``left`` tokens, EOS included) that does not fit in them
+        but fits in a window waits for the next window."""
+        return self.whole_documents and self._offset == 0 and need < left <= self.context_length
 
     @property
     def document_counts(self):
