@@ -42,6 +42,13 @@ def parse_args(argv=None):
         help="benchmark stories asked about in the spoken QA (3 to 5 questions each, "
         f"in 4 language conditions; default: {DEFAULT_NUM_QA_STORIES})",
     )
+    parser.add_argument(
+        "--num-train-qa-stories",
+        type=int,
+        default=None,
+        help="training stories asked about in train_qa.csv, the instruction fine-tuning "
+        "data (default: all; 0: none)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--num-workers", type=int, default=2)
     parser.add_argument(
@@ -76,6 +83,7 @@ def main(argv=None):
         num_bench_items=args.num_bench_items,
         num_alignment_pairs=args.num_alignment_pairs,
         num_qa_stories=args.num_qa_stories,
+        num_train_qa_stories=args.num_train_qa_stories,
         seed=args.seed,
         num_workers=args.num_workers,
         voices=tuple(args.voices),

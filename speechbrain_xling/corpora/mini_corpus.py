@@ -4,8 +4,11 @@ Layout of the output folder (in parentheses: the module that writes each part)::
 
     <output>/train.csv                  training manifest, train split (this module)
     <output>/valid.csv                  validation manifest, valid split (this module)
+    <output>/train_qa.csv               spoken questions and answers about the training
+                                          stories, for instruction fine-tuning (this module)
     <output>/train_words.jsonl          word timings of the manifests' utterances
     <output>/valid_words.jsonl            (this module, from tts; prepare.word_timings)
+    <output>/train_qa_words.jsonl
     <output>/audio/                     espeak-ng cache shared by everything (tts)
     <output>/benchmarks/cloze/          spoken StoryCloze and TopicCloze (cloze_benchmark)
     <output>/benchmarks/zerospeech_en/  sWUGGY-like and sBLiMP-like tests, ZeroSpeech
@@ -33,6 +36,18 @@ Manifests
     cross-lingual voices of the paper), drawn from the training voices by a
     hash of the seed and story id (:func:`story_voice`).
 
+Training QA
+    ``train_qa.csv`` has the manifest's columns: for each training story,
+    each question of :func:`~speechbrain_xling.corpora.qa.story_qa` and its
+    answer, in EN and FR, spoken by the story's voice. A story's QA rows
+    share its ``story_id``; question ``k`` of the story is ``sent_idx``
+    ``2k`` and its answer ``2k + 1`` (the same in both languages, so the
+    rows are sentence-aligned across languages), and ``ID`` is
+    ``{story_id}-{kind}_{lang}_{q|a}``. The story's own sentences, the
+    spoken context of its questions, are the rows of ``train.csv`` with the
+    same ``story_id``
+    (:mod:`speechbrain_xling.data.chain_of_modality` reads both).
+
 Word timings
     ``<split>_words.jsonl`` (format of :mod:`speechbrain_xling.prepare.word_timings`):
     each utterance's word groups with start, end and phone count, as
@@ -53,6 +68,7 @@ from speechbrain_xling.corpora.alignment_benchmark import build_alignment
 from speechbrain_xling.corpora.benchmark_audio import BenchmarkSpeaker
 from speechbrain_xling.corpora.cloze_benchmark import build_cloze
 from speechbrain_xling.corpora.lexicon import LANGUAGES
+from speechbrain_xling.corpora.qa import story_qa
 from speechbrain_xling.corpora.qa_benchmark import build_qa_benchmark
 from speechbrain_xling.corpora.stories import generate_stories, stable_index
 from speechbrain_xling.corpora.tts import (
@@ -88,6 +104,7 @@ class MiniCorpusPaths(NamedTuple):
     train_manifest: Path
     valid_manifest: Path
     benchmark_root: Path
+    train_qa_manifest: Path = None  # None: built without training QA
 
 
 def story_voice(story_id, voices, seed):
@@ -154,20 +171,72 @@ def synthesize_stories(
     >>> " ".join(word.word for word in timings["train00000_en_0"]) == rows[0]["text"]
     True
     """
-    manifest_dir = Path(manifest_path).resolve().parent
     entries = []
     for story in stories:
         voice = story_voice(story.story_id, voices, seed)
         for lang, sentences in story.sentences.items():
             for sent_idx, text in enumerate(sentences):
-                entries.append((story, lang, sent_idx, Utterance(text, lang, voice)))
+                utterance = Utterance(text, lang, voice)
+                entries.append((f"{story.story_id}_{lang}_{sent_idx}", story, sent_idx, utterance))
+    return _speak_manifest(entries, manifest_path, cache_dir, num_workers, progress)
+
+
+def synthesize_training_qa(
+    stories,
+    manifest_path,
+    cache_dir,
+    voices=TRAIN_VOICES,
+    seed=0,
+    num_workers=2,
+    progress=True,
+):
+    """Speaks the questions and answers about ``stories`` and writes their manifest.
+
+    Layout: "Training QA" in the module docstring. Arguments as
+    :func:`synthesize_stories` (the same voice per story).
+
+    Returns
+    -------
+    list of dict
+        The manifest rows.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> rows = synthesize_training_qa(
+    ...     generate_stories(1), folder / "train_qa.csv", folder / "audio", progress=False,
+    ... )
+    >>> [(row["ID"], row["sent_idx"]) for row in rows[:2]]
+    [('train00000-who_en_q', 0), ('train00000-who_en_a', 1)]
+    >>> rows[0]["text"], rows[1]["text"]  # doctest: +SKIP
+    ('Who lost the red bucket?', 'The hen lost the red bucket.')
+    """
+    entries = []
+    for story in stories:
+        voice = story_voice(story.story_id, voices, seed)
+        items = story_qa(story)
+        kinds = list(dict.fromkeys(item.kind for item in items))
+        for item in items:
+            number = kinds.index(item.kind)
+            for role, text in (("q", item.question), ("a", item.answer)):
+                utterance = Utterance(text, item.lang, voice)
+                utt_id = f"{item.item_id}_{item.lang}_{role}"
+                entries.append((utt_id, story, 2 * number + (role == "a"), utterance))
+    return _speak_manifest(entries, manifest_path, cache_dir, num_workers, progress)
+
+
+def _speak_manifest(entries, manifest_path, cache_dir, num_workers, progress):
+    """Synthesises ``(utt_id, story, sent_idx, Utterance)`` entries and writes
+    their manifest and word timings (layout in the module docstring)."""
+    manifest_dir = Path(manifest_path).resolve().parent
     synthesized = synthesize([entry[-1] for entry in entries], cache_dir, num_workers, progress)
     rows = [
         {
-            "ID": f"{story.story_id}_{lang}_{sent_idx}",
+            "ID": utt_id,
             "story_id": story.story_id,
             "sent_idx": sent_idx,
-            "lang": lang,
+            "lang": utterance.lang,
             "wav": Path(os.path.relpath(result.wav.resolve(), manifest_dir)).as_posix(),
             "duration": f"{result.duration:.3f}",
             "speaker": utterance.voice.speaker_id,
@@ -175,7 +244,7 @@ def synthesize_stories(
             "text": utterance.text,
             "phonemes": result.phonemes,
         }
-        for (story, lang, sent_idx, utterance), result in zip(entries, synthesized)
+        for (utt_id, story, sent_idx, utterance), result in zip(entries, synthesized)
     ]
     write_manifest(rows, manifest_path, extra_columns=MANIFEST_EXTRA_COLUMNS)
     timed = [(row["ID"], result.words) for row, result in zip(rows, synthesized) if result.words]
@@ -276,6 +345,7 @@ def build_mini_corpus(
     num_bench_items=DEFAULT_NUM_BENCH_ITEMS,
     num_alignment_pairs=DEFAULT_NUM_ALIGNMENT_PAIRS,
     num_qa_stories=DEFAULT_NUM_QA_STORIES,
+    num_train_qa_stories=None,
     seed=0,
     num_workers=2,
     voices=TRAIN_VOICES,
@@ -299,6 +369,9 @@ def build_mini_corpus(
         Aligned EN-FR sentence pairs.
     num_qa_stories : int
         Benchmark stories asked about in the spoken QA.
+    num_train_qa_stories : int, optional
+        Training stories asked about in ``train_qa.csv`` (the first ones;
+        default: all of them; 0: no training QA).
     seed : int
         Seed of the stories, voices and benchmark items.
     num_workers : int
@@ -329,6 +402,9 @@ def build_mini_corpus(
     True
     >>> [(paths.benchmark_root / name).is_file() for name in ("cloze/cloze.csv", "qa/qa.csv")]
     [True, True]
+    >>> paths.train_qa_manifest.name
+    'train_qa.csv'
+
     """
     output_folder = Path(output_folder)
     start = time.time()
@@ -354,6 +430,20 @@ def build_mini_corpus(
             len(rows),
             hours,
         )
+    qa_stories = stories["train"][:num_train_qa_stories]
+    if qa_stories:
+        rows = synthesize_training_qa(
+            qa_stories,
+            output_folder / "train_qa.csv",
+            output_folder / "audio",
+            voices=voices,
+            seed=seed,
+            num_workers=num_workers,
+            progress=progress,
+        )
+        logger.info(
+            "train_qa: %d questions and answers about %d stories", len(rows), len(qa_stories)
+        )
     build_benchmarks(
         output_folder / "benchmarks",
         stories["train"],
@@ -368,4 +458,5 @@ def build_mini_corpus(
         output_folder / "train.csv",
         output_folder / "valid.csv",
         output_folder / "benchmarks",
+        output_folder / "train_qa.csv" if qa_stories else None,
     )

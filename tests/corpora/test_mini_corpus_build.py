@@ -6,11 +6,18 @@ import os
 from speechbrain_xling.corpora import MiniCorpusPaths, build_mini_corpus
 from speechbrain_xling.corpora.__main__ import main
 from speechbrain_xling.corpora.files import read_csv
-from speechbrain_xling.corpora.mini_corpus import MANIFEST_EXTRA_COLUMNS, synthesize_stories
+from speechbrain_xling.corpora.mini_corpus import (
+    MANIFEST_EXTRA_COLUMNS,
+    story_voice,
+    synthesize_stories,
+    synthesize_training_qa,
+)
+from speechbrain_xling.corpora.qa import story_qa
 from speechbrain_xling.corpora.qa_benchmark import qa_benchmark_items
 from speechbrain_xling.corpora.stories import generate_stories
 from speechbrain_xling.corpora.tts import Voice
 from speechbrain_xling.prepare.manifest import REQUIRED_COLUMNS, read_manifest
+from speechbrain_xling.prepare.word_timings import read_word_timings, word_timings_path
 
 SMALL = [
     "--num-train-stories",
@@ -80,7 +87,7 @@ def test_cli_builds_then_resumes_without_synthesis(tmp_path, capsys, caplog, esp
     )
     assert espeak_synth_calls == []
     assert paths == MiniCorpusPaths(
-        output / "train.csv", output / "valid.csv", output / "benchmarks"
+        output / "train.csv", output / "valid.csv", output / "benchmarks", output / "train_qa.csv"
     )
     assert (output / "train.csv").read_text() == manifest_before
     assert not list(output.rglob(".tmp-*"))
@@ -111,3 +118,39 @@ def test_manifest_rows_and_shared_voice(tmp_path):
             assert row["phonemes"]
     relative = read_csv(manifest)[0]["wav"]
     assert relative.startswith("../audio/") and relative.endswith(".wav")
+
+
+def test_training_qa_rows_are_aligned_questions_and_answers_of_training_stories(tmp_path):
+    stories = generate_stories(3, seed=2)
+    voices = (Voice("f3"), Voice("m1", pitch=40))
+    manifest = tmp_path / "train_qa.csv"
+    rows = synthesize_training_qa(
+        stories, manifest, tmp_path / "audio", voices=voices, progress=False
+    )
+    assert rows == [dict(row, sent_idx=int(row["sent_idx"])) for row in read_csv(manifest)]
+    items = [item for story in stories for item in story_qa(story)]
+    assert len(rows) == 2 * len(items)
+    by_id = {row["ID"]: row for row in rows}
+    for item in items:
+        question = by_id[f"{item.item_id}_{item.lang}_q"]
+        answer = by_id[f"{item.item_id}_{item.lang}_a"]
+        assert (question["text"], answer["text"]) == (item.question, item.answer)
+        assert question["story_id"] == answer["story_id"] == item.story_id
+        assert answer["sent_idx"] == question["sent_idx"] + 1 and question["sent_idx"] % 2 == 0
+        story = next(story for story in stories if story.story_id == item.story_id)
+        assert question["speaker"] == story_voice(story.story_id, voices, 0).speaker_id
+    # Sentence-aligned across languages: the same (story, sent_idx) slots in EN and FR.
+    slots = {
+        lang: {(r["story_id"], r["sent_idx"]) for r in rows if r["lang"] == lang}
+        for lang in ("en", "fr")
+    }
+    assert slots["en"] == slots["fr"]
+    for story in stories:  # sent_idx counts 0, 1, ... without gaps within a story
+        indices = sorted(
+            r["sent_idx"] for r in rows if r["story_id"] == story.story_id and r["lang"] == "en"
+        )
+        assert indices == list(range(len(indices)))
+    timings = read_word_timings(word_timings_path(manifest))
+    assert len(timings) >= 0.95 * len(rows)
+    for utt_id, words in timings.items():
+        assert " ".join(word.word for word in words) == by_id[utt_id]["text"]
