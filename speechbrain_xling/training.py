@@ -95,6 +95,13 @@ OPTIONAL_KEYS = (
     "pair_tasks",
     "pair_loss",
     "on_missing_text",
+    # instruction fine-tuning (sft_chain_of_modality.yaml)
+    "context_store",
+    "instructions",
+    "variant_shares",
+    "chunk_words",
+    "cross_lingual_prob",
+    "on_too_long",
 )
 SUMMARY_FILE = "training_summary.json"
 FINAL_MODEL = "final_model"
@@ -217,7 +224,9 @@ def dataio_prepare(hparams):
     :class:`~speechbrain_xling.data.sequences.DocumentMixture`), several stores
     are mixed by ``store_shares`` (:class:`StoreMixture`), and the ``packer``
     cuts the documents into this rank's windows. ``valid_store``, if set,
-    gives ``valid_batches`` fixed batches of the same pipeline.
+    gives ``valid_batches`` fixed batches of the same pipeline. An SFT stage
+    with ``instructions`` (a JSONL file) reads its examples from that file
+    instead of a store (``documents(None, languages, seed=...)``).
 
     Returns
     -------
@@ -226,11 +235,16 @@ def dataio_prepare(hparams):
     valid_loader : DataLoader or None
     """
     rank, world_size = _distributed_rank()
-    stores = open_stores(hparams)
-    sources = {
-        name: hparams["documents"](stores[name], langs, seed=hparams["seed"])
-        for name, langs in _store_languages(stores, hparams["languages"]).items()
-    }
+    if hparams.get("instructions"):  # instruction data from a JSONL file, no unit store
+        sources = {
+            "instructions": hparams["documents"](None, hparams["languages"], seed=hparams["seed"])
+        }
+    else:
+        stores = open_stores(hparams)
+        sources = {
+            name: hparams["documents"](stores[name], langs, seed=hparams["seed"])
+            for name, langs in _store_languages(stores, hparams["languages"]).items()
+        }
     mixture = StoreMixture(sources, hparams.get("store_shares") or None, count_channels(hparams))
     packer = hparams["packer"](mixture, rank=rank, world_size=world_size)
     num_batches = hparams["max_steps"] * hparams["grad_accumulation_factor"]

@@ -57,8 +57,11 @@ class StoreMixture:
             raise ValueError("a StoreMixture needs at least one source")
         self.names = list(sources)
         self.sources = dict(sources)
-        if shares is None:
-            shares = {name: source.store.total_units for name, source in sources.items()}
+        if shares is None:  # in proportion to the stores' sizes
+            shares = {
+                name: source.store.total_units if len(sources) > 1 else 1.0
+                for name, source in sources.items()
+            }
         unknown = set(shares) - set(self.names)
         if unknown:
             raise ValueError(f"store shares name {sorted(unknown)}, not stores {self.names}")

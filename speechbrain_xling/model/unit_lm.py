@@ -114,14 +114,7 @@ class UnitLM(nn.Module):
     def load(cls, folder, torch_dtype=None, attn_implementation="sdpa"):
         """Loads a folder written by :meth:`save`."""
         folder = Path(folder)
-        vocab_path = folder / VOCAB_FILE
-        if not vocab_path.exists():
-            raise FileNotFoundError(
-                f"{vocab_path} not found: {folder} is not a UnitLM folder "
-                "(use UnitLM.from_text_lm to start from a text LLM)"
-            )
-        with open(vocab_path) as handle:
-            vocab = vocabulary_from_dict(json.load(handle))
+        vocab = saved_vocabulary(folder)
         transformers = _import_transformers()
         hf_model = transformers.AutoModelForCausalLM.from_pretrained(
             folder, torch_dtype=torch_dtype, attn_implementation=attn_implementation
@@ -325,6 +318,31 @@ def extend_to_speech_text(lm, vocab):
     config.vocab_size = vocab.size
     _set_special_ids(config, vocab)
     return UnitLM(hf_model, vocab)
+
+
+def saved_vocabulary(folder):
+    """The vocabulary of a model folder written by :meth:`UnitLM.save`
+    (without loading its weights).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from speechbrain_xling.data.vocab import SpeechTextVocabulary
+    >>> config = {"model_type": "llama", "hidden_size": 16, "intermediate_size": 32,
+    ...           "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1}
+    >>> folder = tempfile.mkdtemp()
+    >>> UnitLM.from_config(config, 4, vocab=SpeechTextVocabulary(6, 4)).save(folder)
+    >>> saved_vocabulary(folder)
+    SpeechTextVocabulary(num_text=6, num_units=4)
+    """
+    vocab_path = Path(folder) / VOCAB_FILE
+    if not vocab_path.exists():
+        raise FileNotFoundError(
+            f"{vocab_path} not found: {folder} is not a UnitLM folder "
+            "(use UnitLM.from_text_lm to start from a text LLM)"
+        )
+    with open(vocab_path) as handle:
+        return vocabulary_from_dict(json.load(handle))
 
 
 def build_unit_lm(

@@ -27,6 +27,8 @@ def test_budget_tool_prints_table3():
         "Baseline EN+FR,61.44,15.36",
         "Cross-lingual Interleaving,52.22,6.14",
         "Cross-lingual Interleaving + EN+FR Fine-Tuning,61.44,15.36",
+        # instruction fine-tuning on top of the speech-text stage: 2000 x 614,400
+        "Chain-of-Modality SFT,52.84,6.76",
         # the speech-text stage 2 has the textless stage 2's budget (matched)
         "Speech-Text Interleaving,52.22,6.14",
     ]
