@@ -112,13 +112,7 @@ def generate_tokens(
     device = next(lm.parameters()).device
     context = check_token_ids(context, vocab, "context")
     keep, stops = _allowed_mask(vocab, allowed, stop_ids, device)
-    generator = None
-    if temperature > 0:
-        generator = torch.Generator(device=device)
-        if seed is None:
-            generator.seed()
-        else:
-            generator.manual_seed(int(seed))
+    generator = _sampling_generator(temperature, seed, device)
     inputs = torch.tensor([context.tolist()], device=device)
     cache, generated = None, []
     was_training = lm.training
@@ -187,6 +181,19 @@ def sample_continuation(lm, prompt, max_new_units=250, temperature=1.0, top_k=No
         lm, context, unit_range, (vocab.eos,), max_new_units, temperature, top_k, seed
     )
     return vocab.units_of(ids)
+
+
+def _sampling_generator(temperature, seed, device):
+    """The ``torch.Generator`` of sampling: seeded, or random when ``seed`` is
+    None; None when greedy (temperature 0 draws nothing)."""
+    if temperature == 0:
+        return None
+    generator = torch.Generator(device=device)
+    if seed is None:
+        generator.seed()
+    else:
+        generator.manual_seed(int(seed))
+    return generator
 
 
 def _choose(logits, temperature, top_k, generator):
