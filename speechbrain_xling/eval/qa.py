@@ -47,6 +47,14 @@ from pathlib import Path
 
 import numpy as np
 
+from speechbrain_xling.eval.asr_tts import character_error_rate
+from speechbrain_xling.eval.chain_generation import (
+    chunk_consistency,
+    exact_match,
+    generate_answer,
+    normalise_text,
+    speech_prompt,
+)
 from speechbrain_xling.eval.cloze import accuracy_tables, condition_name
 from speechbrain_xling.eval.cross_modal import cross_modal_context, modality_id_range
 from speechbrain_xling.eval.files import (
@@ -352,3 +360,104 @@ def evaluate_text_answer_qa(
     allowed = [modality_id_range(vocab, "T")] * len(items) if mask_other_modality else None
     outcomes = scorer.compare_tokens(correct, wrong, contexts, allowed)
     return qa_tables(items, outcomes)
+
+
+def _first_items_per_condition(items, per_condition):
+    """The first ``per_condition`` items of each condition, in manifest order."""
+    taken, counts = [], defaultdict(int)
+    for item in items:
+        if counts[item.condition] < per_condition:
+            counts[item.condition] += 1
+            taken.append(item)
+    return taken
+
+
+def evaluate_generated_qa(
+    lm, items, units_of, text_tokenizer, per_condition=10, max_chunk_tokens=128, with_context=True
+):
+    """Answers generated as a chain of modalities, scored against the references.
+
+    For the first ``per_condition`` items of each condition, the model reads
+    ``EOS [SPEECH] (context) question`` and writes its answer greedily as a
+    ``chain`` (:func:`~speechbrain_xling.eval.chain_generation.generate_answer`:
+    text chunk, its speech, text chunk, ...; at most 4 chunks of
+    ``max_chunk_tokens``). Per condition (question language first, as the
+    likelihood tables):
+
+    * ``exact_match``: share of answers whose text equals the reference
+      answer (:func:`~speechbrain_xling.eval.chain_generation.exact_match`:
+      case, punctuation and spacing ignored);
+    * ``short_answer``: share whose text contains the reference's key
+      phrase (``short_answer``: the character, object, colour or place asked
+      for), a looser reading of the same answers;
+    * ``chunk_cer``: the CER of each speech chunk's transcript (the same
+      model's ASR) against the text chunk before it, over all the
+      condition's chunks (:func:`~speechbrain_xling.eval.chain_generation.chunk_consistency`);
+      lower is better: the speech says what the text said;
+    * ``seconds_to_first_unit`` and ``seconds_to_end``: means over the answers.
+
+    Arguments
+    ---------
+    lm : UnitLM
+        A speech-text model.
+    items : list of SpokenQAItem
+        From :func:`read_qa` (with ``answer_text``).
+    units_of : callable
+        ``units_of(list_of_wav_paths) -> list of unit arrays``.
+    text_tokenizer : TextTokenizer
+        The model's text tokenizer.
+    per_condition : int
+        Items generated per condition (generation is slow on a CPU).
+    max_chunk_tokens : int
+        Most tokens of one chunk.
+    with_context : bool
+        Read the spoken story before the question.
+
+    Returns
+    -------
+    dict
+        ``{metric: {condition: value}}`` for the metrics above, plus
+        ``num_items`` and ``answers`` (per item: condition, reference and
+        generated text).
+    """
+    vocab = lm.vocab
+    if not hasattr(vocab, "text_marker"):
+        raise ValueError(f"generated answers need a speech-text model, not {vocab!r}")
+    items = _first_items_per_condition(items, per_condition)
+    for item in items:
+        if not item.answer_text:
+            raise ValueError(f"{item.describe()} has no answer_text: generated answers need it")
+    prompts = _units(items, units_of, vocab.num_units, with_context, False)[0]
+    per_condition_values = defaultdict(lambda: defaultdict(list))
+    pairs, answers = defaultdict(lambda: ([], [])), []
+    for item, prompt in zip(items, prompts):
+        answer = generate_answer(
+            lm, speech_prompt(vocab, prompt), "chain", max_chunk_tokens, max_chunks=4
+        )
+        text = text_tokenizer.decode(list(answer.text_ids))
+        values = per_condition_values[item.condition]
+        values["exact_match"].append(float(exact_match(text, item.answer_text)))
+        key = normalise_text(item.short_answer)
+        values["short_answer"].append(float(bool(key) and key in normalise_text(text)))
+        values["seconds_to_first_unit"].append(answer.time_to_first_unit or answer.time_to_end)
+        values["seconds_to_end"].append(answer.time_to_end)
+        for pair in chunk_consistency(lm, answer.chunks, text_tokenizer)["pairs"]:
+            if pair["cer"] is not None:
+                pairs[item.condition][0].append(pair["text"])
+                pairs[item.condition][1].append(pair["transcript"])
+        answers.append(
+            {
+                "item_id": item.item_id,
+                "condition": item.condition,
+                "reference": item.answer_text,
+                "generated": text,
+            }
+        )
+    result = defaultdict(dict)
+    for condition, values in per_condition_values.items():
+        for metric, numbers in values.items():
+            result[metric][condition] = float(np.mean(numbers))
+        texts, transcripts = pairs[condition]
+        result["chunk_cer"][condition] = character_error_rate(texts, transcripts) if texts else None
+        result["num_items"][condition] = len(values["exact_match"])
+    return {**result, "answers": answers}

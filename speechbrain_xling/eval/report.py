@@ -221,7 +221,34 @@ QA_COLUMNS = tuple(
     for direction in QA_DIRECTIONS
     for c in CONDITIONS
 )
-ALL_COLUMNS = COLUMNS + CONTROL_COLUMNS + CROSS_MODAL_COLUMNS + SPEECH_TEXT_COLUMNS + QA_COLUMNS
+# Answers generated as a chain of modalities (speech-text systems, result
+# ``qa_generated_answers``): exact match and key phrase of the written part
+# (%), consistency of the spoken chunks with the written ones (CER of the
+# model's own transcript), seconds to the first spoken unit.
+QA_GENERATED_METRICS = {
+    "exact": ("exact_match", True),
+    "key phrase": ("short_answer", True),
+    "chunk CER": ("chunk_cer", False),
+    "s to speech": ("seconds_to_first_unit", False),
+}
+QA_GENERATED_COLUMNS = tuple(
+    Column(
+        f"QA generated {metric} {c}",
+        ("qa_generated_answers", key, c),
+        is_accuracy,
+        ("qa_generated_answers", "num_items", c),
+    )
+    for metric, (key, is_accuracy) in QA_GENERATED_METRICS.items()
+    for c in CONDITIONS
+)
+ALL_COLUMNS = (
+    COLUMNS
+    + CONTROL_COLUMNS
+    + CROSS_MODAL_COLUMNS
+    + SPEECH_TEXT_COLUMNS
+    + QA_COLUMNS
+    + QA_GENERATED_COLUMNS
+)
 RANDOM_SYSTEM = "random"
 MISSING_MARK = "–"
 
@@ -653,6 +680,11 @@ SPEECH_TEXT = "Speech-Text Interleaving"
 SPEECH_TEXT_XLING = "Speech-Text + Cross-lingual Interleaving"
 SPEECH_TEXT_WORDS = "Speech-Text Interleaving (word spans)"
 SPEECH_TEXT_SYSTEMS = (SPEECH_TEXT, SPEECH_TEXT_WORDS, SPEECH_TEXT_XLING)
+# The instruction fine-tuned systems of the demo's --sft (spoken QA).
+SFT_BASELINE = "Baseline EN+FR + QA SFT"
+SFT_INTERLEAVING = "Cross-lingual Interleaving + QA SFT"
+SFT_SPEECH_TEXT_XLING = "Speech-Text + Cross-lingual Interleaving + QA SFT"
+SFT_SYSTEMS = (SFT_BASELINE, SFT_INTERLEAVING, SFT_SPEECH_TEXT_XLING)
 SHORT_NAMES = {
     INTERLEAVING: "interleaving",
     INTERLEAVING_FT: "interleaving + EN+FR fine-tuning",
@@ -661,6 +693,9 @@ SHORT_NAMES = {
     SPEECH_TEXT: "speech-text",
     SPEECH_TEXT_XLING: "speech-text + cross-lingual",
     SPEECH_TEXT_WORDS: "speech-text word spans",
+    SFT_BASELINE: "EN+FR baseline + SFT",
+    SFT_INTERLEAVING: "interleaving + SFT",
+    SFT_SPEECH_TEXT_XLING: "speech-text + cross-lingual + SFT",
 }
 RETENTION_COLUMNS = ("sSC EN", "sTC EN", "sBLiMP EN", "sWUGGY EN")
 Z_95 = 1.96  # two-sided 95% normal quantile
@@ -790,6 +825,14 @@ QA_NOTE = (
     "question (speech-text systems). Then one table per question kind."
 )
 QA_TITLES = {"S->S": "S->S spoken answers", "S->T": "S->T written answers"}
+QA_GENERATED_NOTE = (
+    "Generated: the first questions of each condition answered greedily as a chain of "
+    "modalities (text chunk, its speech, ...): exact = the written answer equals the "
+    "reference (case and punctuation aside), key phrase = it contains the reference's "
+    "key phrase (%), chunk CER = the model's own transcript of each spoken chunk against "
+    "the written chunk before it (lower is better), s to speech = seconds to the first "
+    "spoken unit on this machine."
+)
 
 
 def qa_section(rows, format_table):
@@ -838,9 +881,17 @@ def qa_section(rows, format_table):
                 )
         if columns:
             tables.append(format_table(_rows_with_values(rows, columns), columns, header))
+    generated = _rows_with_values(rows, QA_GENERATED_COLUMNS)
+    if generated:
+        for metric in QA_GENERATED_METRICS:
+            columns = [
+                c for c in QA_GENERATED_COLUMNS if c.label.startswith(f"QA generated {metric} ")
+            ]
+            tables.append(format_table(generated, columns, [f"generated: {metric}", *CONDITIONS]))
     if not tables:
         return ""
-    return "\n## Spoken QA\n\n" + QA_NOTE + "\n\n" + "\n".join(tables)
+    note = QA_NOTE + (" " + QA_GENERATED_NOTE if generated else "")
+    return "\n## Spoken QA\n\n" + note + "\n\n" + "\n".join(tables)
 
 
 def seed_summary_rows(reports):

@@ -14,7 +14,8 @@ folder is skipped with a logged note)::
                                             # speech-text alignment)
     qa: <folder>/qa.csv                     # spoken QA about a story, 4 conditions;
                                             # speech-text systems also with written
-                                            # answers (S->T)
+                                            # answers (S->T) and, with
+                                            # qa_generation_items, generated ones
 
 sWUGGY results carry, next to the official accuracy, a breakdown by gold
 frequency band and word length, and an in-vocabulary accuracy for the
@@ -29,6 +30,7 @@ Output folder::
                                         (a SpeechTextVocabulary) also
                                         cross_modal_cloze, asr_tts,
                                         speech_text_alignment, qa_text_answer
+                                        (and qa_generated_answers)
     zerospeech/<system>/<lang>/<task>/<split>.txt   official submission files
     continuations/<system>/NNN_<prompt>.units.txt (+ .wav with a decoder)
     alignment.png                       per-layer similarity, all systems
@@ -69,7 +71,12 @@ from speechbrain_xling.eval.cloze import evaluate_cloze, read_cloze
 from speechbrain_xling.eval.continuation import sample_continuation, write_continuation
 from speechbrain_xling.eval.cross_modal import evaluate_cross_modal_cloze
 from speechbrain_xling.eval.files import BenchmarkFormatError, units_for_files
-from speechbrain_xling.eval.qa import evaluate_spoken_qa, evaluate_text_answer_qa, read_qa
+from speechbrain_xling.eval.qa import (
+    evaluate_generated_qa,
+    evaluate_spoken_qa,
+    evaluate_text_answer_qa,
+    read_qa,
+)
 from speechbrain_xling.eval.report import (
     CROSS_MODAL_DIRECTIONS,
     check_system_names,
@@ -347,12 +354,30 @@ def _qa_benchmarks(items, csv_path, settings):
             settings.cross_modal_mask_other_modality,
         )
 
+    def run_generated(lm, system):
+        return evaluate_generated_qa(
+            lm,
+            items,
+            settings.units_of,
+            _text_tokenizer(lm, system),
+            settings.qa_generation_items,
+            with_context=with_context,
+        )
+
     spoken = {"reduction": settings.reduction, "with_context": with_context}
     written = {**spoken, "mask_other_modality": settings.cross_modal_mask_other_modality}
-    return [
+    benchmarks = [
         _Benchmark("qa", [csv_path], spoken, run),
         _Benchmark("qa_text_answer", [csv_path], written, run_text_answer, speech_text_only=True),
     ]
+    if settings.qa_generation_items:
+        generated = {"with_context": with_context, "per_condition": settings.qa_generation_items}
+        benchmarks.append(
+            _Benchmark(
+                "qa_generated_answers", [csv_path], generated, run_generated, speech_text_only=True
+            )
+        )
+    return benchmarks
 
 
 def _qa_with_context(items, csv_path):
@@ -432,6 +457,7 @@ class _Settings:
     swuggy_vocabulary: dict
     asr_tts_pairs: int
     cross_modal_mask_other_modality: bool
+    qa_generation_items: int = 0
 
     def scorer(self, lm, label):
         """A :class:`LikelihoodScorer` with these settings."""
@@ -470,6 +496,7 @@ def evaluate_systems(
     swuggy_vocabulary=None,
     asr_tts_pairs=50,
     cross_modal_mask_other_modality=False,
+    qa_generation_items=0,
 ):
     """Evaluates UnitLM checkpoints on all benchmarks present; writes the report.
 
@@ -532,6 +559,11 @@ def evaluate_systems(
         key as ``mask_other_modality`` when on. False (default): over the
         whole vocabulary. The QA's written answers (``qa_text_answer``) are
         scored the same way (their key always records the setting).
+    qa_generation_items : int
+        Speech-text systems: answers generated as a chain of modalities
+        (``qa_generated_answers``,
+        :func:`~speechbrain_xling.eval.qa.evaluate_generated_qa`) to the first
+        ``qa_generation_items`` QA items of each condition; 0 (default): none.
 
     Returns
     -------
@@ -591,6 +623,7 @@ def evaluate_systems(
         },
         asr_tts_pairs=int(asr_tts_pairs),
         cross_modal_mask_other_modality=bool(cross_modal_mask_other_modality),
+        qa_generation_items=int(qa_generation_items),
     )
     suite = _read_benchmarks(benchmarks, settings)
     if not suite:

@@ -1,14 +1,19 @@
 """Spoken QA manifests (a story, a question, two answers; four language
 conditions): reading, scoring spoken answers and written answers."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+import torch
 
+from speechbrain_xling.data.vocab import SpeechTextVocabulary
 from speechbrain_xling.eval.cloze import LANGUAGE_PAIRS
 from speechbrain_xling.eval.files import BenchmarkFormatError
 from speechbrain_xling.eval.qa import (
     COLUMNS,
     REQUIRED_COLUMNS,
+    evaluate_generated_qa,
     evaluate_spoken_qa,
     evaluate_text_answer_qa,
     read_qa,
@@ -19,6 +24,7 @@ from speechbrain_xling.tokenizers.text import load_text_tokenizer, train_sentenc
 from tests.eval.conftest import (
     NUM_UNITS,
     TINY_LLAMA,
+    bigram_model,
     progression_items,
     read_units,
     write_unit_wav,
@@ -291,3 +297,41 @@ def test_bad_rows_are_named_with_their_line(tmp_path):
         match=rf"line {len(lines) + 1}: item 'story1-who' \(EN\) already on line 3",
     ):
         read_qa(csv_path)
+
+
+def chain_lm(tokenizer, text):
+    """A bigram speech-text model that answers any spoken question with the
+    chain ``[TEXT] text [SPEECH] 3 EOS`` and transcribes unit 3 as ``text``."""
+    vocab = SpeechTextVocabulary(tokenizer.vocab_size, NUM_UNITS)
+    ids = list(tokenizer.encode(text))
+    chain = [vocab.text_marker, *ids, vocab.speech_marker, int(vocab.unit_ids([3])[0]), vocab.eos]
+    assert len(set(chain)) == len(chain)  # a bigram model needs distinct tokens
+    config = {**TINY_LLAMA, "hidden_size": 64, "num_attention_heads": 4}
+    lm = bigram_model(vocab, config)
+    with torch.no_grad():
+        for current, following in zip(chain, chain[1:]):
+            lm.hf_model.lm_head.weight[following, current] = 10.0
+    return lm
+
+
+def test_generated_answers_match_the_reference_and_their_speech(tmp_path, tokenizer):
+    answer = "aaa zzz"  # distinct token ids (a bigram model)
+    lm = chain_lm(tokenizer, answer)
+    for reference, expected in ((answer, 1.0), ("aaa zz", 0.0)):
+        items = [
+            replace(item, answer_text=reference, short_answer="zzz")
+            for item in read_qa(write_qa(tmp_path / reference, "preference", per_condition=2))
+        ]
+        result = evaluate_generated_qa(lm, items, read_units, tokenizer, per_condition=3)
+        assert result["exact_match"] == dict.fromkeys(CONDITIONS, expected)
+        assert result["short_answer"] == dict.fromkeys(CONDITIONS, 1.0)
+        assert result["num_items"] == dict.fromkeys(CONDITIONS, 3)  # 2 kinds x 2, capped
+        # The speech chunk (unit 3) is transcribed as the text chunk: CER 0.
+        assert result["chunk_cer"] == dict.fromkeys(CONDITIONS, 0.0)
+        assert all(item["generated"] == answer for item in result["answers"])
+        for condition in CONDITIONS:
+            first, end = (result[k][condition] for k in ("seconds_to_first_unit", "seconds_to_end"))
+            assert 0 < first <= end
+    textless = UnitLM.from_config(TINY_LLAMA, num_units=NUM_UNITS)
+    with pytest.raises(ValueError, match="speech-text model"):
+        evaluate_generated_qa(textless, items, read_units, tokenizer)

@@ -124,6 +124,11 @@ def expected_cells(results):
             for condition in CONDITIONS:
                 value = accuracy.get(kind, {}).get(condition)
                 cells[f"QA{title} {condition}{suffix}"] = None if value is None else 100 * value
+    generated = results.get("qa_generated_answers", {})
+    for metric, (key, scale) in GENERATED_METRICS.items():
+        for condition in CONDITIONS:
+            value = generated.get(key, {}).get(condition)
+            cells[f"QA generated {metric} {condition}"] = None if value is None else scale * value
     alignment = results.get("alignment", {})
     cells["Alignment"] = alignment.get("mean_matched")
     cells["Alignment (mismatched)"] = alignment.get("mean_mismatched")
@@ -161,6 +166,7 @@ def test_every_format_shows_the_benchmark_results(tmp_path):
         + CROSS_MODAL_LABELS
         + SPEECH_TEXT_LABELS
         + QA_LABELS
+        + QA_GENERATED_LABELS
     )
     assert report["columns"] == labels
     rows = {row["system"]: row for row in report["rows"]}
@@ -357,6 +363,34 @@ def with_qa(results):
     return results
 
 
+def test_generated_answers_get_their_tables(tmp_path):
+    from speechbrain_xling.eval.report import QA_GENERATED_COLUMNS, QA_GENERATED_NOTE
+
+    assert [column.label for column in QA_GENERATED_COLUMNS] == QA_GENERATED_LABELS
+    results = with_qa(RESULTS)
+    results["interleaving"]["qa_generated_answers"] = {
+        "exact_match": {"EN": 0.5, "EN->FR": 0.0},
+        "short_answer": {"EN": 0.75},
+        "chunk_cer": {"EN": 0.125},
+        "seconds_to_first_unit": {"EN": 0.5},
+        "num_items": {"EN": 4, "EN->FR": 4},
+    }
+    paths = write_report(results, tmp_path)
+    row = {r["system"]: r for r in json.loads(paths["json"].read_text())["rows"]}["interleaving"]
+    cells = expected_cells(results["interleaving"])
+    assert {label: row[label] for label in QA_GENERATED_LABELS} == {
+        label: cells[label] for label in QA_GENERATED_LABELS
+    }
+    assert row["QA generated exact EN"] == 50.0 and row["QA generated chunk CER EN"] == 0.125
+    markdown = paths["markdown"].read_text()
+    assert QA_GENERATED_NOTE in markdown
+    section = markdown.split("| generated: exact | EN | FR | EN->FR | FR->EN |")[1].splitlines()
+    assert section[2].startswith("| interleaving | 50.00 | – | 0.00 | – |")
+    assert "| generated: chunk CER |" in markdown and "| baseline_fr |" not in "".join(
+        markdown.split("| generated: exact")[1:]
+    )
+
+
 QA_SECTION = """
 ## Spoken QA
 
@@ -506,7 +540,18 @@ QA_LABELS = [
     for direction in ("", " S->T")
     for condition in CONDITIONS
 ]
-EXTRA_LABELS = CONTROL_LABELS + CROSS_MODAL_LABELS + SPEECH_TEXT_LABELS + QA_LABELS
+GENERATED_METRICS = {
+    "exact": ("exact_match", 100),
+    "key phrase": ("short_answer", 100),
+    "chunk CER": ("chunk_cer", 1),
+    "s to speech": ("seconds_to_first_unit", 1),
+}
+QA_GENERATED_LABELS = [
+    f"QA generated {metric} {condition}" for metric in GENERATED_METRICS for condition in CONDITIONS
+]
+EXTRA_LABELS = (
+    CONTROL_LABELS + CROSS_MODAL_LABELS + SPEECH_TEXT_LABELS + QA_LABELS + QA_GENERATED_LABELS
+)
 NO_CONTROLS = "," * (2 * len(EXTRA_LABELS))
 GOLDEN_CSV = (
     "system,sSC EN mean,sSC EN std,sSC FR mean,sSC FR std,sSC EN->FR mean,sSC EN->FR"
