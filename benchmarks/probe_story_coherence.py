@@ -79,9 +79,8 @@ def main():
     )
     run = plan_runs(parse_args(["--no-progress", *demo_argv]))[0]
     started = time.time()
-    train_store, valid_store, num_units, unit_kwargs = prepare_units(
-        run.units, corpus, output / "units", run
-    )
+    stores, num_units, unit_kwargs = prepare_units(run.units, corpus, output / "units", run)
+    train_store, valid_store = stores["train"], stores["valid"]
     units_done = time.time()
     stages = trainable_stages(
         [stage for stage in STAGES + SPEECH_TEXT_STAGES if stage[0] in known.stages], train_store

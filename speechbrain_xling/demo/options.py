@@ -13,7 +13,7 @@ import argparse
 import copy
 
 from speechbrain_xling.corpora.tts import TRAIN_VOICES
-from speechbrain_xling.demo.systems import SPEECH_TEXT_STAGES, STAGES, stage_steps
+from speechbrain_xling.demo.systems import SFT_STAGES, SPEECH_TEXT_STAGES, STAGES, stage_steps
 from speechbrain_xling.eval.report import CHART_FILE
 
 PROG = "python -m speechbrain_xling.demo"
@@ -67,6 +67,7 @@ RESUMABLE_OPTIONS = (
     "no_progress",
     "eval_tokens_per_batch",
     "modality",
+    "sft",
 )
 
 
@@ -77,14 +78,22 @@ SPEECH_TEXT_OPTIONS = ("text_vocab",)
 
 def run_stages(run):
     """The stages a run trains: Table 3's five, and with ``--modality
-    speech-text`` the three speech-text systems.
+    speech-text`` the three speech-text systems; ``--sft`` adds the QA
+    instruction fine-tuning of the EN+FR baseline, of the interleaving and
+    (with ``--modality speech-text``) of the speech-text + cross-lingual system.
 
     Example
     -------
     >>> [name for name, _ in run_stages(parse_args(["--modality", "speech-text"]))][-3:]
     ['stage2_speech_text', 'stage2_speech_text_words', 'stage2_speech_text_xling']
+    >>> [name for name, _ in run_stages(parse_args(["--sft"]))][-2:]
+    ['sft_baseline_en_fr', 'sft_stage2_interleave']
     """
-    return STAGES + (SPEECH_TEXT_STAGES if run.modality == "speech-text" else ())
+    speech_text = run.modality == "speech-text"
+    stages = STAGES + (SPEECH_TEXT_STAGES if speech_text else ())
+    if run.sft:  # the speech-text system's SFT needs that system
+        stages += SFT_STAGES if speech_text else SFT_STAGES[:2]
+    return stages
 
 
 def run_command(run):
@@ -269,6 +278,14 @@ def build_parser():
         default="speech",
         help=modality,
     )
+    sft = (
+        "also fine-tune on spoken QA about the training stories (CSLM's chain of "
+        "modalities; answers in the question's language or the other one), with stage 2's "
+        "budget: the EN+FR baseline and the interleaving (spoken answers), and with "
+        "--modality speech-text the speech-text + cross-lingual system (written, spoken "
+        "and chained answers) (default: off)"
+    )
+    _option(training, "--sft", action="store_true", help=sft)
     vocab = "SentencePiece pieces of the speech-text systems' text (at most)"
     _option(training, "--text-vocab", type=int, default=1024, help=vocab)
     recipe = "stage hparams files to train with (default: the recipe's hparams/)"

@@ -30,6 +30,9 @@ from speechbrain_xling.saved_settings import record_or_check_settings
 
 SETTINGS_FILE = "demo_settings.json"
 SPEECH_TEXT_SETTINGS_FILE = "speech_text_settings.json"
+# With --sft, speech-text systems answer the first questions of each QA
+# condition by generation too (a chain of modalities; slow on a CPU).
+GENERATED_QA_ITEMS = 10
 
 
 def _option_flag(name):
@@ -111,9 +114,10 @@ def run_one(run, corpus):
     if qa_path.is_file():  # a corpus built before the spoken QA has none
         benchmarks["qa"] = qa_path
     print(f"[units] {run.units}", flush=True)
-    train_store, valid_store, num_units, unit_kwargs = prepare_units(
-        run.units, corpus, run_folder / "units", run
+    stores, num_units, unit_kwargs = prepare_units(
+        run.units, corpus, run_folder / "units", run, with_qa=run.sft
     )
+    train_store, valid_store = stores["train"], stores["valid"]
     text_tokenizer = None
     if run.modality == "speech-text":
         text_tokenizer = prepare_text_tokenizer(train_store, run_folder / "units", run.text_vocab)
@@ -130,6 +134,7 @@ def run_one(run, corpus):
             run,
             stages=stages,
             text_tokenizer=text_tokenizer,
+            qa_store=stores.get("train_qa"),
         )
         print(f"[evaluate] seed {seed}", flush=True)
         results = evaluate_systems(
@@ -138,6 +143,7 @@ def run_one(run, corpus):
             seed_folder / "eval",
             progress=not run.no_progress,
             max_tokens_per_batch=run.eval_tokens_per_batch,
+            qa_generation_items=GENERATED_QA_ITEMS if run.sft else 0,
             **unit_kwargs,
         )
         counts = item_counts(results)
@@ -178,6 +184,7 @@ def run_demo(args):
         num_bench_items=args.bench_items,
         num_alignment_pairs=args.alignment_pairs,
         num_qa_stories=args.qa_stories,
+        num_train_qa_stories=None if args.sft else 0,  # SFT data: every training story
         num_workers=args.workers,
         voices=TRAIN_VOICES[: args.train_voices],
         progress=not args.no_progress,

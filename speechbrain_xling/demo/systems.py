@@ -9,7 +9,14 @@ from pathlib import Path
 
 from speechbrain_xling.budget import read_stage
 from speechbrain_xling.data.unit_store import UnitStore
-from speechbrain_xling.eval.report import SPEECH_TEXT, SPEECH_TEXT_WORDS, SPEECH_TEXT_XLING
+from speechbrain_xling.eval.report import (
+    SFT_BASELINE,
+    SFT_INTERLEAVING,
+    SFT_SPEECH_TEXT_XLING,
+    SPEECH_TEXT,
+    SPEECH_TEXT_WORDS,
+    SPEECH_TEXT_XLING,
+)
 from speechbrain_xling.recipe_folder import recipe_folder, run_recipe_script
 from speechbrain_xling.training import FINAL_MODEL, SUMMARY_FILE
 
@@ -49,6 +56,48 @@ SPEECH_TEXT_OVERRIDES = {
     },
     "stage2_speech_text_xling": {"switch_prob": 0.5, "system_name": SPEECH_TEXT_XLING},
 }
+
+
+# --sft adds instruction fine-tuning (hparams/sft_chain_of_modality.yaml: spoken
+# questions about the training stories, answers in the question's language
+# or, half of the time, the other one) on top of the EN+FR baseline, the
+# textless interleaving and, with --modality speech-text, the speech-text +
+# cross-lingual system, each with the same budget (stage 2's). The textless
+# models answer in speech (S->S); the speech-text one learns every variant
+# (S->T, S->S, the chunked S->T+S chain). The demo's SFT windows are twice
+# as long (a spoken story, question and answer must fit in one).
+SFT_STAGES = (
+    ("sft_baseline_en_fr", 20),
+    ("sft_stage2_interleave", 20),
+    ("sft_stage2_speech_text_xling", 20),
+)
+SPOKEN_ANSWERS = {"speech": 1.0, "chain": 0.0, "text": 0.0}
+SFT_OVERRIDES = {
+    "sft_baseline_en_fr": {
+        "init_from_stage": "baseline_en_fr",
+        "variant_shares": SPOKEN_ANSWERS,
+        "system_name": SFT_BASELINE,
+    },
+    "sft_stage2_interleave": {
+        "init_from_stage": "stage2_interleave",
+        "variant_shares": SPOKEN_ANSWERS,
+        "system_name": SFT_INTERLEAVING,
+    },
+    "sft_stage2_speech_text_xling": {
+        "init_from_stage": "stage2_speech_text_xling",
+        "variant_shares": {"speech": 0.25, "chain": 0.5, "text": 0.25},
+        "system_name": SFT_SPEECH_TEXT_XLING,
+    },
+}
+
+
+def _hparams_name(stage):
+    """The hparams file a stage is trained with (several share one)."""
+    if stage in SPEECH_TEXT_OVERRIDES:
+        return "stage2_speech_text"
+    if stage in SFT_OVERRIDES:
+        return "sft_chain_of_modality"
+    return stage
 
 
 def trainable_stages(stages, train_store):
@@ -98,13 +147,16 @@ def train_systems(
     args,
     stages=STAGES,
     text_tokenizer=None,
+    qa_store=None,
 ):
     """Trains the systems of Table 3 with the recipe's ``train.py``.
 
     ``stages`` (default: all five of :data:`STAGES`) may be a prefix of them,
     e.g. ``STAGES[:1]`` for the EN baseline alone, and may add
     :data:`SPEECH_TEXT_STAGES` (after stage 1), which need ``text_tokenizer``
-    (a SentencePiece model file). Returns ``{system name: model folder}``.
+    (a SentencePiece model file), and :data:`SFT_STAGES` (after the stages
+    they start from), which need ``qa_store`` (the training QA's units).
+    Returns ``{system name: model folder}``.
     """
     recipe = recipe_folder()
     hparams_folder = Path(args.hparams_folder) if args.hparams_folder else recipe / "hparams"
@@ -112,7 +164,7 @@ def train_systems(
     steps = stage_steps(args.step_scale, stages)
     for number, (stage, _) in enumerate(stages, start=1):
         speech_text = stage in SPEECH_TEXT_OVERRIDES
-        hparams_file = hparams_folder / f"{'stage2_speech_text' if speech_text else stage}.yaml"
+        hparams_file = hparams_folder / f"{_hparams_name(stage)}.yaml"
         overrides = {
             "seed": seed,
             "results_root": str(results_root),
@@ -135,6 +187,21 @@ def train_systems(
             overrides.update(SPEECH_TEXT_MIX, **SPEECH_TEXT_OVERRIDES[stage])
             overrides["output_folder"] = str(Path(results_root) / stage)
             overrides["text_tokenizer_source"] = str(text_tokenizer)
+        if stage in SFT_OVERRIDES:
+            if qa_store is None:
+                raise ValueError(f"{stage} needs the training QA's unit store")
+            del overrides["interleave_mode"]
+            overrides.update(
+                SFT_OVERRIDES[stage],
+                train_store=str(qa_store),
+                context_store=str(train_store),
+                valid_store=None,
+                context_length=2 * args.context_length,
+                batch_size=max(1, args.batch_size // 2),
+                cross_lingual_prob=0.5,
+                on_too_long="skip",
+                output_folder=str(Path(results_root) / stage),
+            )
         if not read_stage(hparams_file).get("init_from_stage"):
             overrides["text_lm_source"] = None
             overrides["model_config"] = tiny_model_config(args.hidden_size, args.num_layers)

@@ -7,18 +7,27 @@ Authors
  * speechbrain-xling authors 2026
 """
 
+from pathlib import Path
+
 from speechbrain_xling.data.unit_store import UnitStore, is_finished_store
 from speechbrain_xling.prepare.word_timings import word_timings_path
 
 
-def prepare_units(unit_type, corpus, folder, args):
+def prepare_units(unit_type, corpus, folder, args, with_qa=False):
     """Unit stores of the train/valid manifests and the benchmark ``units_of``.
 
-    Returns ``(train_store, valid_store, num_units, evaluation_kwargs)``.
+    With ``with_qa``, also the store of the training QA (``train_qa``, the
+    instruction fine-tuning data; the corpus must have built it).
+
+    Returns ``({split: store folder}, num_units, evaluation_kwargs)``.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    stores = {split: folder / f"{split}_store" for split in ("train", "valid")}
     manifests = {"train": corpus.train_manifest, "valid": corpus.valid_manifest}
+    if with_qa:
+        if corpus.train_qa_manifest is None or not Path(corpus.train_qa_manifest).is_file():
+            raise ValueError(f"the corpus has no training QA ({corpus.train_qa_manifest})")
+        manifests["train_qa"] = corpus.train_qa_manifest
+    stores = {split: folder / f"{split}_store" for split in manifests}
     if unit_type == "phones":
         from speechbrain_xling.tokenizers.phones import (
             PhoneInventory,
@@ -34,12 +43,7 @@ def prepare_units(unit_type, corpus, folder, args):
                 phone_store_from_manifest(
                     manifests[split], store, inventory, _timings(manifests[split])
                 )
-        return (
-            stores["train"],
-            stores["valid"],
-            inventory.num_units,
-            {"units_of": inventory.units_of},
-        )
+        return stores, inventory.num_units, {"units_of": inventory.units_of}
     from speechbrain_xling.tokenizers.kmeans import KMeansTokenizer
     from speechbrain_xling.tokenizers.pipeline import tokenize_manifest
 
@@ -64,15 +68,8 @@ def prepare_units(unit_type, corpus, folder, args):
             )
     if args.unit_bpe:
         tokenizer, stores = bpe_units(tokenizer, stores, folder, args.unit_bpe, args.no_progress)
-    return (
-        stores["train"],
-        stores["valid"],
-        tokenizer.num_units,
-        {
-            "tokenizer": tokenizer,
-            "unit_cache_folder": folder / "benchmark_units",
-        },
-    )
+    evaluation = {"tokenizer": tokenizer, "unit_cache_folder": folder / "benchmark_units"}
+    return stores, tokenizer.num_units, evaluation
 
 
 def _timings(manifest):

@@ -66,7 +66,7 @@ def test_help_gives_every_option_a_text_and_its_default(capsys):
     entries = help_entries(text)
     # Every option, named after its destination: --step-scale -> step_scale.
     options = ["--" + name.replace("_", "-") for name in vars(build_parser().parse_args([]))]
-    assert len(options) == 29
+    assert len(options) == 30
     for option in options:
         assert option in entries, option
         assert "default" in entries[option], entries[option]
@@ -80,6 +80,7 @@ def test_help_gives_every_option_a_text_and_its_default(capsys):
     assert "(default: speech)" in entries["--modality"]
     assert "(default: 1024)" in entries["--text-vocab"]
     assert "(default: 50)" in entries["--qa-stories"]
+    assert "(default: off)" in entries["--sft"]
 
 
 def test_default_plan_is_the_textless_run_and_the_phone_topline():

@@ -13,6 +13,8 @@ from speechbrain_xling.demo.systems import SPEECH_TEXT_STAGES, STAGES, trainable
 from speechbrain_xling.eval.report import (
     COLUMNS,
     CROSS_MODAL_COLUMNS,
+    QA_GENERATED_COLUMNS,
+    SFT_SYSTEMS,
     SPEECH_TEXT,
     SPEECH_TEXT_WORDS,
     SPEECH_TEXT_XLING,
@@ -192,6 +194,41 @@ def test_speech_text_modality_adds_three_systems_with_cross_modal_results(tmp_pa
     assert UnitStore(folder / "units" / "train_store").has_word_spans
     saved = (seed / "stage2_speech_text_words" / "hyperparams.yaml").read_text()
     assert re.search(r"^interleaving: word\b", saved, re.M)
+    # --sft adds the QA instruction fine-tuning of three systems (the corpus
+    # gains its training QA), each with stage 2's budget; the others are reused.
+    (folder,) = run_demo(parse_args([*argv, "--modality", "speech-text", "--sft"]))
+    with_sft = json.loads((folder / "report.json").read_text())
+    assert [row["system"] for row in with_sft["rows"]] == SYSTEMS + speech_text + list(SFT_SYSTEMS)
+    # The others are as before, but for the speech-text systems' generated answers.
+    generated = {column.label for column in QA_GENERATED_COLUMNS}
+    before = [{k: v for k, v in row.items() if k not in generated} for row in report["rows"]]
+    after = [{k: v for k, v in row.items() if k not in generated} for row in with_sft["rows"]]
+    assert after[: -len(SFT_SYSTEMS)] == before
+    assert (tmp_path / "corpus" / "train_qa.csv").is_file()
+    assert UnitStore(folder / "units" / "train_qa_store").has_word_spans
+    rows = {row["system"]: row for row in with_sft["rows"]}
+    for stage, system in zip(("sft_baseline_en_fr", "sft_stage2_interleave"), SFT_SYSTEMS):
+        summary = json.loads((seed / stage / "training_summary.json").read_text())
+        assert set(summary["documents"]) == {"speech"}  # textless: spoken answers
+        assert sum(summary["measured_tokens"].values()) == sum(budget["measured_tokens"].values())
+        assert rows[system]["QA EN"]["mean"] is not None
+        assert rows[system]["QA EN S->T"]["mean"] is None
+    summary = json.loads(
+        (seed / "sft_stage2_speech_text_xling" / "training_summary.json").read_text()
+    )
+    assert (
+        set(summary["documents"]) <= {"speech", "chain", "text"} and "chain" in summary["documents"]
+    )
+    assert set(summary["measured_tokens"]) == {
+        "en_speech",
+        "en_text",
+        "fr_speech",
+        "fr_text",
+        "eos",
+    }
+    for column in ("QA EN->FR S->T", "QA generated exact FR", "QA generated s to speech EN"):
+        assert rows[SFT_SYSTEMS[2]][column]["mean"] is not None, column
+    assert "generated: chunk CER" in (folder / "report.md").read_text()
 
 
 def test_word_span_system_is_skipped_for_units_made_before_word_timings(tmp_path, capsys):
