@@ -64,6 +64,7 @@ PAIR_LOSSES = ("all", "target")
 # SIMS (slamkit): text-only / interleaved / speech-only shares of the tokens.
 DEFAULT_SHARES = {"text": 0.20, "interleaved": 0.55, "speech": 0.25}
 SPEECH, TEXT = 0, 1
+_UNCACHED = object()
 
 
 def token_channels(languages):
@@ -227,6 +228,7 @@ class SpeechTextMixture:
         self.vocab = vocab
         self.text_tokenizer = text_tokenizer
         self.kinds, self.kind_shares = _kind_shares(document_shares)
+        self._kind_shares = self.kind_shares.tolist()
         self.speech_prob = float(speech_prob)
         self.interleaving = interleaving
         self.span_words = float(span_words)
@@ -255,24 +257,41 @@ class SpeechTextMixture:
                 store, languages, 1.0, "paired", seed=seed + 2, **common
             )
         self._rng = np.random.default_rng([seed, 7])
-        self.kind_tokens = np.zeros(len(self.kinds), dtype=np.int64)
+        self._kind_tokens = [0] * len(self.kinds)  # Python ints: a cheap draw per document
         self.document_counts = Counter()
         self.fallbacks = Counter()
-        self._text_ids = {}
-        self._markers = {
-            SPEECH: np.array([vocab.speech_marker]),
-            TEXT: np.array([vocab.text_marker]),
-        }
+        self._source_states = {}  # see state_dict
+        self._text_pieces = {}
+        # The markers in unit space (see _document), indexed by modality.
+        self._markers = [
+            np.array([vocab.speech_marker - vocab.unit_offset]),
+            np.array([vocab.text_marker - vocab.unit_offset]),
+        ]
+
+    @property
+    def kind_tokens(self):
+        """Tokens written so far per document kind (of :attr:`kinds`), an int64 array."""
+        return np.array(self._kind_tokens, dtype=np.int64)
 
     # ----------------------------------------------------------------- state
     def state_dict(self):
-        """The stream position, as a JSON-able dict."""
+        """The stream position, as a JSON-able dict.
+
+        A packer asks for it before every document, and a document draws from
+        one story source: the state of a source is kept until it draws again,
+        so successive states share those of the other sources (read-only:
+        copy a state to change it).
+        """
+        states = self._source_states
+        for name, source in self.sources.items():
+            if name not in states:
+                states[name] = source.state_dict()
         return {
             "rng": self._rng.bit_generator.state,
-            "kind_tokens": self.kind_tokens.tolist(),
+            "kind_tokens": list(self._kind_tokens),
             "document_counts": dict(self.document_counts),
             "fallbacks": dict(self.fallbacks),
-            "sources": {name: source.state_dict() for name, source in self.sources.items()},
+            "sources": {name: states[name] for name in self.sources},
         }
 
     def load_state_dict(self, state):
@@ -282,169 +301,212 @@ class SpeechTextMixture:
         ):
             raise ValueError("saved stream state does not match this speech-text mixture")
         self._rng.bit_generator.state = state["rng"]
-        self.kind_tokens = np.asarray(state["kind_tokens"], dtype=np.int64)
+        self._kind_tokens = [int(count) for count in state["kind_tokens"]]
         self.document_counts = Counter(state["document_counts"])
         self.fallbacks = Counter(state["fallbacks"])
         for name, source in self.sources.items():
             source.load_state_dict(state["sources"][name])
+        self._source_states = {}
+
+    def _story(self, name):
+        """The next story of the source ``name`` (its kept state is dropped)."""
+        self._source_states.pop(name, None)
+        return self.sources[name].next_document()
 
     # --------------------------------------------------------------- writing
-    def text_ids(self, row):
-        """Text ids of a store row (cached); ``None`` when the row has no text."""
-        if row not in self._text_ids:
-            text = self.store.texts[row]
-            what = f"{self.store.folder}: utterance {str(self.store.ids[row])!r}"
-            self._text_ids[row] = (
-                np.asarray(self.text_tokenizer.encode(text, what), dtype=np.int64) if text else None
-            )
-        return self._text_ids[row]
+    def _text_piece(self, row):
+        """Text ids of a store row in unit space (see :meth:`_document`), put in
+        the per-row cache :meth:`_document` reads; ``None`` when the row has no
+        text. The cache holds each row once (about 8 bytes per text token plus
+        ~100 per row), as many rows as the stream has written as text."""
+        text = self.store.texts[row]
+        ids = self._text_pieces[row] = self._encoded(text, row) if text else None
+        return ids
 
-    def _span(self, row, modality, words=None):
-        """``(modality, ids)`` of one sentence, or of its word groups
-        ``words = (token_start, token_stop, unit_start, unit_stop)`` (units not
-        yet shifted into the vocabulary); falls back to units without text
-        (a row with word spans always has text)."""
-        if words is not None:
-            token_start, token_stop, unit_start, unit_stop = words
-            if modality == SPEECH:
-                return SPEECH, self.store.units(row)[unit_start:unit_stop]
-            what = f"{self.store.folder}: utterance {str(self.store.ids[row])!r}"
-            piece = " ".join(self.store.texts[row].split()[token_start:token_stop])
-            return TEXT, np.asarray(self.text_tokenizer.encode(piece, what), dtype=np.int64)
-        if modality == TEXT:
-            ids = self.text_ids(row)
-            if ids is not None:
-                return TEXT, ids
-            if self.on_missing_text == "error":
-                raise ValueError(
-                    f"{self.store.folder}: utterance {str(self.store.ids[row])!r} has no text, "
-                    "but the speech-text mixture writes it as text (set on_missing_text: "
-                    "speech to write such sentences as units, counted)"
-                )
-            self.fallbacks["no text: written as speech"] += 1
-        return SPEECH, self.store.units(row)
+    def _encoded(self, text, row):
+        """Text ids of ``text`` (from row ``row``) in unit space."""
+        what = f"{self.store.folder}: utterance {str(self.store.ids[row])!r}"
+        ids = np.array(self.text_tokenizer.encode(text, what), dtype=np.int64)
+        ids -= self.vocab.unit_offset
+        return ids
+
+    def _group_piece(self, row, modality, words):
+        """Units or text ids (unit space) of the word groups ``words = (token_start,
+        token_stop, unit_start, unit_stop)`` of a row (``None`` stops: to its
+        end). Their text is encoded afresh: spans are drawn per document, so
+        a cache of pieces by ``(row, token_start, token_stop)`` would serve
+        2% of them over the packing benchmark's two epochs (8% over six,
+        holding 50k pieces, two per sentence), at a growing memory cost."""
+        token_start, token_stop, unit_start, unit_stop = words
+        if modality == SPEECH:
+            return self.store.units(row)[unit_start:unit_stop]
+        piece = " ".join(self.store.texts[row].split()[token_start:token_stop])
+        return self._encoded(piece, row)
+
+    def _missing_text(self, row):
+        """The units of a row without text that a document writes as text
+        (``on_missing_text: speech``, counted), or a ``ValueError``."""
+        if self.on_missing_text == "error":
+            raise ValueError(
+                f"{self.store.folder}: utterance {str(self.store.ids[row])!r} has no text, "
+                "but the speech-text mixture writes it as text (set on_missing_text: "
+                "speech to write such sentences as units, counted)"
+            )
+        self.fallbacks["no text: written as speech"] += 1
+        return self.store.units(row)
 
     def _document(self, rows, langs, modalities, kind, words=None, untrained=None):
-        """A :class:`TokenDocument` of sentences (or of the word groups
-        ``words`` of them, see :meth:`_span`), markers at modality switches;
-        the sentences flagged in ``untrained`` (with the marker opening them)
-        are written :func:`~speechbrain_xling.data.packing.without_loss`."""
-        pieces, is_units, no_loss, codes, sizes, previous = [], [], [], [], [], None
-        words = repeat(None) if words is None else words
-        untrained = repeat(False) if untrained is None else untrained
-        for row, lang, wanted, part, skip in zip(
-            rows.tolist(), langs.tolist(), list(modalities), words, untrained
+        """A :class:`TokenDocument` of sentences (lists of rows, language codes
+        and modalities) or of the word groups ``words`` of them (``None`` for a
+        whole sentence, see :meth:`_group_piece`), markers at modality
+        switches; a sentence written as text falls back to its units when it
+        has none (a row with word spans always has text). The sentences
+        flagged in ``untrained`` (with the marker opening them) are written
+        :func:`~speechbrain_xling.data.packing.without_loss`.
+
+        Pieces are gathered in *unit space*, ids minus the vocabulary's unit
+        offset (units as stored; text ids and markers shifted down once, when
+        cached), so that one concatenation and one addition write the
+        document. There units are the only ids in ``[0, K)`` and markers the
+        only ones ``>= K``: a unit id >= K (a damaged store) shows as one id
+        ``>= K`` more than the markers.
+        """
+        units, markers, texts = self.store.units, self._markers, self._text_pieces
+        pieces, codes, sizes, switches, previous = [], [], [], 0, None
+        speech = False  # any units? (text-only documents need no check)
+        for row, lang, modality, part in zip(
+            rows, langs, modalities, repeat(None) if words is None else words
         ):
-            modality, ids = self._span(row, int(wanted), part)
+            if part is not None:
+                ids = self._group_piece(row, modality, part)
+            elif modality == TEXT:
+                ids = texts.get(row, _UNCACHED)
+                if ids is _UNCACHED:
+                    ids = self._text_piece(row)
+                if ids is None:
+                    ids, modality = self._missing_text(row), SPEECH
+            else:
+                ids = units(row)
             size = len(ids)
             if modality != previous:
-                pieces.append(self._markers[modality])
-                is_units.append(False)
-                no_loss.append(skip)
+                pieces.append(markers[modality])
+                switches += 1
                 size += 1
-            previous = modality
+                previous = modality
+                speech = speech or modality == SPEECH
             pieces.append(ids)
-            is_units.append(modality == SPEECH)
-            no_loss.append(skip)
             codes.append(2 * lang + modality)
             sizes.append(size)
-        tokens = np.concatenate(pieces).astype(np.int64)
-        lengths = [len(piece) for piece in pieces]
-        units = np.repeat(is_units, lengths)
-        if units.any():
-            if tokens[units].max() >= self.vocab.num_units:
-                self.store.check_rows(rows)  # names the row holding an id >= K
-            tokens[units] += self.vocab.unit_offset
-        if any(no_loss):
-            masked = np.repeat(no_loss, lengths)
+        tokens = np.concatenate(pieces, dtype=np.int64)
+        if speech and np.count_nonzero(tokens >= self.vocab.num_units) > switches:
+            self.store.check_rows(rows)  # names the row holding an id >= K
+        tokens += self.vocab.unit_offset
+        if untrained is not None:
+            masked = np.repeat(untrained, sizes)
             tokens[masked] = without_loss(tokens[masked])
         return TokenDocument(
-            tokens, np.asarray(codes, dtype=np.int8), np.asarray(sizes, dtype=np.int64), kind
+            tokens, np.array(codes, dtype=np.int8), np.array(sizes, dtype=np.int64), kind
         )
 
     def _word_spans(self, story):
-        """Rows, languages, modalities and word groups of a word-level
-        interleaved document (see the module docstring)."""
-        groups = []  # (row, lang, token start, unit start) of every word group
-        for row, lang in zip(story.rows.tolist(), story.langs.tolist()):
+        """Rows, language codes, modalities and word groups (lists) of a
+        word-level interleaved document (see the module docstring)."""
+        rows, langs = story.rows.tolist(), story.langs.tolist()
+        # Word groups of the story, numbered on from sentence to sentence:
+        # sentence i holds groups bounds[i] .. bounds[i + 1] - 1.
+        token_starts, unit_starts, bounds = [], [], [0]
+        for row in rows:
             spans = self.store.word_spans(row)
             if spans is None:
                 self.fallbacks["no word spans: one group"] += 1
-                groups.append((row, lang, 0, 0))
+                token_starts.append([0])
+                unit_starts.append([0])
             else:
-                groups.extend((row, lang, t, u) for t, u in zip(*(a.tolist() for a in spans)))
-        rows, langs, modalities, words = [], [], [], []
-        start = 0
-        while start < len(groups):
-            stop = min(len(groups), start + 1 + int(self._rng.poisson(self.span_words - 1)))
+                token_starts.append(spans[0].tolist())
+                unit_starts.append(spans[1].tolist())
+            bounds.append(bounds[-1] + len(token_starts[-1]))
+        pieces = ([], [], [], [])  # rows, languages, modalities, word groups
+        piece_rows, piece_langs, modalities, words = pieces
+        start, sentence, total = 0, 0, bounds[-1]
+        while start < total:
+            stop = min(total, start + 1 + int(self._rng.poisson(self.span_words - 1)))
             modality = SPEECH if self._rng.random() < self.speech_prob else TEXT
-            number = start
-            while number < stop:  # one piece per sentence of the span
-                row, lang = groups[number][:2]
-                first = number
-                while number < stop and groups[number][0] == row:
-                    number += 1
-                from_first = first == 0 or groups[first - 1][0] != row
-                to_last = number == len(groups) or groups[number][0] != row
-                rows.append(row)
-                langs.append(lang)
-                modalities.append(modality)
-                if from_first and to_last:
+            while bounds[sentence + 1] <= start:
+                sentence += 1
+            number = sentence
+            while bounds[number] < stop:  # one piece per sentence of the span
+                first, last = bounds[number], bounds[number + 1]
+                begin, end = max(start, first), min(stop, last)
+                if begin == first and end == last:
                     words.append(None)  # the whole sentence
                 else:
+                    tokens, units = token_starts[number], unit_starts[number]
                     words.append(
                         (
-                            groups[first][2],
-                            None if to_last else groups[number][2],
-                            0 if from_first else groups[first][3],
-                            None if to_last else groups[number][3],
+                            tokens[begin - first],
+                            None if end == last else tokens[end - first],
+                            0 if begin == first else units[begin - first],
+                            None if end == last else units[end - first],
                         )
                     )
+                piece_rows.append(rows[number])
+                piece_langs.append(langs[number])
+                modalities.append(modality)
+                number += 1
             start = stop
-        return np.asarray(rows), np.asarray(langs), modalities, words
+        return pieces
 
     def _pairs(self, story):
         """Every sentence twice, as the pair of a task drawn for the document."""
         task = self.pair_tasks[int(self._rng.integers(len(self.pair_tasks)))]
+        rows, langs = story.rows.tolist(), story.langs.tolist()
         if task in ("asr", "tts"):
-            rows, langs = np.repeat(story.rows, 2), np.repeat(story.langs, 2)
+            rows = [row for row in rows for _ in range(2)]
+            langs = [lang for lang in langs for _ in range(2)]
             first = SPEECH if task == "asr" else TEXT
-            modalities = np.tile([first, 1 - first], len(story.rows))
+            modalities = [first, 1 - first] * (len(rows) // 2)
         else:
             # ``paired`` stories hold each sentence in every language, in a
             # per-document order: keep the first two languages of each pair.
             width = len(self.story_languages)
-            rows = story.rows.reshape(-1, width)[:, :2].reshape(-1)
-            langs = story.langs.reshape(-1, width)[:, :2].reshape(-1)
+            rows = [row for number, row in enumerate(rows) if number % width < 2]
+            langs = [lang for number, lang in enumerate(langs) if number % width < 2]
             first = SPEECH if task == "speech_translation" else TEXT
-            modalities = np.tile([first, TEXT], len(rows) // 2)
-        untrained = [self.pair_loss == "target" and i % 2 == 0 for i in range(len(rows))]
+            modalities = [first, TEXT] * (len(rows) // 2)
+        untrained = None
+        if self.pair_loss == "target":
+            untrained = [number % 2 == 0 for number in range(len(rows))]
         return self._document(rows, langs, modalities, f"pairs/{task}", untrained=untrained)
 
     def next_document(self):
         """Draws the next document and counts its tokens per kind."""
-        number = int(np.argmax(self.kind_shares * self.kind_tokens.sum() - self.kind_tokens))
+        # The kind furthest below its share (the first of equals), in Python
+        # floats: the same arithmetic as numpy's float64, without its per-call cost.
+        total = sum(self._kind_tokens)
+        gaps = [
+            share * total - tokens for share, tokens in zip(self._kind_shares, self._kind_tokens)
+        ]
+        number = gaps.index(max(gaps))
         kind = self.kinds[number]
         if kind in ("text", "speech"):
-            story = self.sources["mono"].next_document()
-            modality = TEXT if kind == "text" else SPEECH
-            document = self._document(story.rows, story.langs, [modality] * len(story.rows), kind)
+            story = self._story("mono")
+            modalities = [TEXT if kind == "text" else SPEECH] * len(story.rows)
+            document = self._document(story.rows.tolist(), story.langs.tolist(), modalities, kind)
         elif kind == "interleaved":
-            story = self.sources[
-                "switched" if "switched" in self.sources else "mono"
-            ].next_document()
+            story = self._story("switched" if "switched" in self.sources else "mono")
             if self.interleaving == "word":
                 rows, langs, modalities, words = self._word_spans(story)
                 document = self._document(rows, langs, modalities, kind, words)
             else:
-                modalities = np.where(
-                    self._rng.random(len(story.rows)) < self.speech_prob, SPEECH, TEXT
+                draws = self._rng.random(len(story.rows)) < self.speech_prob
+                modalities = [SPEECH if speech else TEXT for speech in draws.tolist()]
+                document = self._document(
+                    story.rows.tolist(), story.langs.tolist(), modalities, kind
                 )
-                document = self._document(story.rows, story.langs, modalities, kind)
         else:
             task_source = "paired" if "paired" in self.sources else "mono"
-            document = self._pairs(self.sources[task_source].next_document())
-        self.kind_tokens[number] += len(document.tokens)
+            document = self._pairs(self._story(task_source))
+        self._kind_tokens[number] += len(document.tokens)
         self.document_counts[document.kind] += 1
         return document
 
