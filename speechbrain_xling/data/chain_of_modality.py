@@ -63,6 +63,7 @@ import numpy as np
 from speechbrain_xling.data.packing import without_loss
 from speechbrain_xling.data.sequences import StoryIndex
 from speechbrain_xling.data.speech_text import TokenDocument, token_channels
+from speechbrain_xling.data.unit_store import UnitStore
 from speechbrain_xling.prepare.word_timings import TimedWord, word_spans
 
 VARIANTS = ("text", "speech", "chain", "text_then_speech")
@@ -369,8 +370,6 @@ class StoreExamples:
     def __init__(
         self, store, languages, context_store=None, cross_lingual_prob=0.0, on_misaligned="error"
     ):
-        from speechbrain_xling.data.unit_store import UnitStore
-
         if not 0.0 <= cross_lingual_prob <= 1.0:
             raise ValueError(f"cross_lingual_prob must be in [0, 1], got {cross_lingual_prob}")
         if cross_lingual_prob > 0 and len(languages) < 2:
