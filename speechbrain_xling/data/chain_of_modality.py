@@ -365,6 +365,19 @@ class StoreExamples:
     on_misaligned : str
         ``"error"`` or ``"skip"`` (counted) for a story whose questions are
         not in every language (see :class:`~speechbrain_xling.data.sequences.StoryIndex`).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from speechbrain_xling.data.unit_store import write_unit_store
+    >>> rows = [dict(utt_id=f"s-who_{lang}_{role}", units=[sent + 1], story_id="s",
+    ...              sent_idx=sent, lang=lang, text=f"{role} {lang}")
+    ...         for lang in ("en", "fr") for sent, role in enumerate("qa")]
+    >>> examples = StoreExamples(write_unit_store(tempfile.mkdtemp(), rows, 4), ["en", "fr"],
+    ...                          cross_lingual_prob=1.0)
+    >>> example = examples.example(0, np.random.default_rng(0))
+    >>> example.example_id, example.question_lang, example.answer_lang, example.answer_text
+    ('s-who_fr_q', 'fr', 'en', 'a en')
     """
 
     def __init__(
