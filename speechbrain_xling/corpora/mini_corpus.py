@@ -209,8 +209,8 @@ def synthesize_training_qa(
     ... )
     >>> [(row["ID"], row["sent_idx"]) for row in rows[:2]]
     [('train00000-who_en_q', 0), ('train00000-who_en_a', 1)]
-    >>> rows[0]["text"], rows[1]["text"]  # doctest: +SKIP
-    ('Who lost the red bucket?', 'The hen lost the red bucket.')
+    >>> rows[0]["text"].endswith("?"), rows[1]["text"].endswith(".")  # question, answer
+    (True, True)
     """
     entries = []
     for story in stories:

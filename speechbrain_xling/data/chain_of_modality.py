@@ -167,8 +167,8 @@ class ChainOfModalityMixture:
     Example
     -------
     >>> from speechbrain_xling.data.vocab import UnitVocabulary
-    >>> examples = JsonlExamples.from_rows([{"id": "a", "question_units": [1, 2],
-    ...     "answer_units": [3], "question_lang": "en", "answer_lang": "en"}])
+    >>> examples = JsonlExamples([{"id": "a", "question_units": [1, 2],
+    ...     "answer_units": [3], "question_lang": "en", "answer_lang": "en"}], num_units=4)
     >>> mixture = ChainOfModalityMixture(examples, UnitVocabulary(4), variant_shares={"speech": 1})
     >>> document = mixture.next_document()
     >>> document.tokens.tolist(), document.kind  # the question without loss, then the answer
@@ -512,18 +512,6 @@ class JsonlExamples:
         self.languages = sorted(
             {lang for e in self.examples for lang in (e.question_lang, e.answer_lang)}
         )
-
-    @classmethod
-    def from_rows(cls, rows, num_units=None, **kwargs):
-        """Examples from dicts (K: one more than the largest unit, by default)."""
-        rows = list(rows)
-        if num_units is None:
-            num_units = 1 + max(
-                max(row.get(f"{part}_units") or [0])
-                for row in rows
-                for part in ("question", "answer", "context")
-            )
-        return cls(rows, num_units, **kwargs)
 
     @classmethod
     def read(cls, path, num_units, units_of=None, frame_rate=None):

@@ -178,19 +178,18 @@ def train_systems(
             "lr": args.lr,
             "log_every_steps": 10,
             "checkpoint_every_steps": 50,
-            "interleave_mode": args.interleave_mode,
         }
+        if not speech_text and stage not in SFT_OVERRIDES:  # a textless stage
+            overrides["interleave_mode"] = args.interleave_mode
         if speech_text:
             if text_tokenizer is None:
                 raise ValueError(f"{stage} needs a text tokenizer")
-            del overrides["interleave_mode"]
             overrides.update(SPEECH_TEXT_MIX, **SPEECH_TEXT_OVERRIDES[stage])
             overrides["output_folder"] = str(Path(results_root) / stage)
             overrides["text_tokenizer_source"] = str(text_tokenizer)
         if stage in SFT_OVERRIDES:
             if qa_store is None:
                 raise ValueError(f"{stage} needs the training QA's unit store")
-            del overrides["interleave_mode"]
             overrides.update(
                 SFT_OVERRIDES[stage],
                 train_store=str(qa_store),

@@ -273,13 +273,20 @@ def test_resume_continues_exactly(stores, vocab, text_tokenizer):
 
 def test_every_question_is_asked_once_per_epoch(stores, vocab, text_tokenizer):
     docs = mixture(stores, vocab, text_tokenizer, "speech")
-    asked = []
-    for _ in range(len(docs.examples)):
-        prompt = split_document(docs.next_document().tokens, vocab)[0]
-        asked.append(tuple(vocab.units_of(prompt[1:]).tolist()))
-    stories = {units[:6] for units in asked}
-    assert len(stories) >= 8  # the stories differ; each (story, question) once
-    assert len(asked) == len(docs.examples) == 24
+    drawn, example = [], docs.examples.example
+
+    def recording(number, rng):
+        drawn.append(number)
+        return example(number, rng)
+
+    docs.examples.example = recording
+    epoch = len(docs.examples)
+    for _ in range(2 * epoch):
+        docs.next_document()
+    assert epoch == 24  # 12 stories x 2 questions
+    for first in (0, epoch):  # each epoch: every question once, in a new order
+        assert sorted(drawn[first : first + epoch]) == list(range(epoch))
+    assert drawn[:epoch] != drawn[epoch:]
 
 
 def test_textless_vocabulary_trains_spoken_answers_only(stores):
