@@ -64,8 +64,13 @@ from speechbrain_xling.atomic import atomic_path, write_json_atomically, write_t
 from speechbrain_xling.eval.cloze import CONTROLS, LANGUAGE_PAIRS, TASKS, condition_name
 from speechbrain_xling.eval.cross_modal import DIRECTIONS
 
-# count_keys: where a result gives the number of items an accuracy is over.
-Column = namedtuple("Column", ["label", "keys", "is_accuracy", "count_keys"], defaults=[None])
+# count_keys: where a result gives the number of items an accuracy is over;
+# chance: the random row's value (a pairwise comparison's 50%; None where
+# guessing has no fixed rate, as for the exact match of a generated answer).
+CHANCE = 50.0
+Column = namedtuple(
+    "Column", ["label", "keys", "is_accuracy", "count_keys", "chance"], defaults=[None, CHANCE]
+)
 CONDITIONS = tuple(condition_name(*pair) for pair in LANGUAGE_PAIRS)
 TASK_LABELS = {"ssc": "sSC", "stc": "sTC", "stc_same_event": "sTC same-event"}
 CONTROL_TITLES = {control: control.replace("_", "-") for control in CONTROLS}
@@ -237,6 +242,7 @@ QA_GENERATED_COLUMNS = tuple(
         ("qa_generated_answers", key, c),
         is_accuracy,
         ("qa_generated_answers", "num_items", c),
+        chance=None,
     )
     for metric, (key, is_accuracy) in QA_GENERATED_METRICS.items()
     for c in CONDITIONS
@@ -315,7 +321,7 @@ def report_rows(results_by_system):
     """
     check_system_names(results_by_system)
     random_row = {"system": RANDOM_SYSTEM}
-    random_row.update({c.label: 50.0 if c.is_accuracy else None for c in ALL_COLUMNS})
+    random_row.update({c.label: c.chance if c.is_accuracy else None for c in ALL_COLUMNS})
     rows = [random_row]
     for system, results in results_by_system.items():
         row = {"system": system}

@@ -16,7 +16,7 @@ from hyperpyyaml import load_hyperpyyaml
 
 from speechbrain_xling.eval.files import BenchmarkFormatError
 from speechbrain_xling.eval.qa import COLUMNS as QA_MANIFEST_COLUMNS
-from speechbrain_xling.eval.report import ALL_COLUMNS
+from speechbrain_xling.eval.report import ALL_COLUMNS, QA_GENERATED_COLUMNS
 from speechbrain_xling.eval.run import evaluate_systems
 from speechbrain_xling.eval.scoring import LikelihoodScorer
 from speechbrain_xling.model.unit_lm import UnitLM
@@ -146,6 +146,7 @@ def test_all_benchmarks_all_systems_and_the_report(tmp_path, systems, benchmarks
     assert rows["random"] == {
         "system": "random",
         **{c.label: 50.0 if c.is_accuracy else None for c in ALL_COLUMNS},
+        **{c.label: None for c in QA_GENERATED_COLUMNS},  # no chance rate
     }
     assert "## Shortcut diagnostics" in (output / "report.md").read_text()
 
