@@ -13,9 +13,14 @@ baseline_en_fr``: the systems of the cross-lingual comparison, plus
 ``stage2_speech_text stage2_speech_text_words stage2_speech_text_xling``: the
 speech-text systems of
 ``--modality speech-text``, which also get the ASR/TTS and speech-text
-alignment benchmarks); the full report of every system, controls and
-cross-modal cloze included (and spoken QA when the corpus has
-``benchmarks/qa``), is ``<output>/eval/report.md``.
+alignment benchmarks, and ``sft_baseline_en_fr sft_stage2_interleave
+sft_stage2_speech_text_xling``: the spoken-QA fine-tuning of ``--sft``, which
+needs the corpus's ``train_qa.csv`` and then also gets generated answers);
+the full report of every system, controls and cross-modal cloze included
+(and spoken QA when the corpus has ``benchmarks/qa``), is
+``<output>/eval/report.md``. A stage already in ``<output>`` resumes from its
+last checkpoint (a finished one is not trained again), so stages can be
+added to a probe later.
 
 Usage (a corpus built by the demo or by ``python -m speechbrain_xling.corpora``;
 every option after the folders is a demo option)::
@@ -39,7 +44,9 @@ from pathlib import Path
 
 from speechbrain_xling.corpora import MiniCorpusPaths
 from speechbrain_xling.demo.options import parse_args, plan_runs
+from speechbrain_xling.demo.run import GENERATED_QA_ITEMS
 from speechbrain_xling.demo.systems import (
+    SFT_STAGES,
     SPEECH_TEXT_STAGES,
     STAGES,
     train_systems,
@@ -68,24 +75,34 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("corpus_folder", help="folder with train.csv, valid.csv, benchmarks/")
     parser.add_argument("output_folder", help="where the units, model and scores go")
-    names = [name for name, _ in STAGES + SPEECH_TEXT_STAGES]
+    all_stages = STAGES + SPEECH_TEXT_STAGES + SFT_STAGES
+    names = [name for name, _ in all_stages]
     parser.add_argument(
         "--stages", nargs="+", choices=names, default=names[:1], help="stages to train, in order"
     )
     known, demo_argv = parser.parse_known_args()
     corpus_folder, output = Path(known.corpus_folder), Path(known.output_folder)
     corpus = MiniCorpusPaths(
-        corpus_folder / "train.csv", corpus_folder / "valid.csv", corpus_folder / "benchmarks"
+        corpus_folder / "train.csv",
+        corpus_folder / "valid.csv",
+        corpus_folder / "benchmarks",
+        corpus_folder / "train_qa.csv",
     )
     run = plan_runs(parse_args(["--no-progress", *demo_argv]))[0]
+    sft = any(stage in known.stages for stage, _ in SFT_STAGES)
     started = time.time()
-    stores, num_units, unit_kwargs = prepare_units(run.units, corpus, output / "units", run)
+    stores, num_units, unit_kwargs = prepare_units(
+        run.units, corpus, output / "units", run, with_qa=sft
+    )
     train_store, valid_store = stores["train"], stores["valid"]
     units_done = time.time()
     stages = trainable_stages(
-        [stage for stage in STAGES + SPEECH_TEXT_STAGES if stage[0] in known.stages], train_store
+        [stage for stage in all_stages if stage[0] in known.stages], train_store
     )
-    speech_text = any(stage in SPEECH_TEXT_STAGES for stage in stages)
+    speech_text = any(
+        stage in SPEECH_TEXT_STAGES or stage[0] == "sft_stage2_speech_text_xling"
+        for stage in stages
+    )
     text_tokenizer = (
         prepare_text_tokenizer(train_store, output / "units", run.text_vocab)
         if speech_text
@@ -100,6 +117,7 @@ def main():
         run,
         stages=stages,
         text_tokenizer=text_tokenizer,
+        qa_store=stores.get("train_qa"),
     )
     trained = time.time()
     benchmarks = {"cloze": corpus.benchmark_root / "cloze" / "cloze.csv"}
@@ -114,6 +132,7 @@ def main():
         output / "eval",
         progress=False,
         max_tokens_per_batch=run.eval_tokens_per_batch,
+        qa_generation_items=GENERATED_QA_ITEMS if sft else 0,
         **unit_kwargs,
     )
     cloze = results[next(iter(systems))]["cloze"]
