@@ -99,10 +99,7 @@ def main():
     stages = trainable_stages(
         [stage for stage in all_stages if stage[0] in known.stages], train_store
     )
-    speech_text = any(
-        stage in SPEECH_TEXT_STAGES or stage[0] == "sft_stage2_speech_text_xling"
-        for stage in stages
-    )
+    speech_text = any(stage in SPEECH_TEXT_STAGES for stage in stages)
     text_tokenizer = (
         prepare_text_tokenizer(train_store, output / "units", run.text_vocab)
         if speech_text
