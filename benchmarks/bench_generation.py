@@ -42,8 +42,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from speechbrain_xling.data.chain_of_modality import speech_prompt
 from speechbrain_xling.data.vocab import SpeechTextVocabulary
-from speechbrain_xling.eval.chain_generation import AnswerStates, generate_answer, speech_prompt
+from speechbrain_xling.eval.chain_generation import AnswerStates, generate_answer
 from speechbrain_xling.model.unit_lm import UnitLM
 
 

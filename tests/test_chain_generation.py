@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from speechbrain_xling.data.chain_of_modality import speech_prompt
 from speechbrain_xling.data.vocab import SpeechTextVocabulary, UnitVocabulary
 from speechbrain_xling.eval.asr_tts import character_error_rate
 from speechbrain_xling.eval.chain_generation import (
@@ -19,7 +20,6 @@ from speechbrain_xling.eval.chain_generation import (
     exact_match,
     generate_answer,
     normalise_text,
-    speech_prompt,
     split_answer,
     stream_answer,
     write_speech_chunks,
@@ -381,6 +381,26 @@ def test_textless_models_answer_in_speech():
         assert len(answer.ids) <= 8 and split_answer(lm.vocab, answer.ids) == answer.chunks
     with pytest.raises(ValueError, match="textless .* only allows 'speech'"):
         stream_answer(lm, [1, 2], "chain")
+
+
+def test_the_answers_language_marker_steers_the_answer():
+    v = SpeechTextVocabulary(num_text=10, num_units=8, languages=("en", "fr"))
+    u = v.unit_ids(range(8)).tolist()
+    en, fr = v.language_marker("en"), v.language_marker("fr")
+    lm = bigram_lm(v, {en: {u[2]: 10.0}, fr: {u[5]: 10.0}, u[2]: {v.eos: 10}, u[5]: {v.eos: 10}})
+    for lang, unit in (("en", 2), ("fr", 5)):
+        prompt = speech_prompt(v, [0, 1], answer_lang=lang)
+        assert prompt.tolist() == [v.speech_marker, u[0], u[1], v.language_marker(lang)]
+        assert generate_answer(lm, prompt, "speech").units.tolist() == [unit]
+    # The model was fine-tuned with markers: a prompt without one is refused.
+    with pytest.raises(ValueError, match="must end with the answer's language marker"):
+        stream_answer(lm, [v.speech_marker, u[0], u[1]], "speech")
+    with pytest.raises(ValueError, match="name the answer's language"):
+        speech_prompt(v, [0, 1])
+    with pytest.raises(ValueError, match="no answer-language marker for 'de'"):
+        speech_prompt(v, [0, 1], answer_lang="de")
+    with pytest.raises(ValueError, match=r"no answer-language markers: .* \('en'\) cannot"):
+        speech_prompt(SpeechTextVocabulary(10, 8), [0, 1], answer_lang="en")
 
 
 # -- answer ids <-> chunks ---------------------------------------------------

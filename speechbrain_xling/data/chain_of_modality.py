@@ -6,7 +6,7 @@ and a spoken question, then answers, and the answer may be written, spoken,
 or both in turns (SpeechGPT's "text answer; speech answer", made chunked
 and interleaved). One SFT document is::
 
-    prompt:  [SPEECH] context_units question_units        (read, never a target)
+    prompt:  [SPEECH] context_units question_units [LANG]  (read, never a target)
     answer, by variant (VARIANTS):
       text              [TEXT] t t t ...                         (S->T)
       speech            u u u ...                                (S->S)
@@ -36,9 +36,15 @@ answer's units, each once. An answer without word spans is one chunk
 
 Cross-lingual answers: with ``cross_lingual_prob`` the answer is in another
 language than the question (EN question -> FR answer, and FR -> EN); the
-story is told in the question's language. The prompt does not name the
-answer's language: the likelihood evaluation compares answers of one
-language, and a generated answer's language is the model's choice.
+story is told in the question's language. ``[LANG]`` is the answer's
+language marker (``[EN]``, ``[FR]``: the vocabulary's ``languages``, see
+:func:`~speechbrain_xling.data.vocab.with_answer_languages`), the last
+token of the prompt: the question alone does not say in which language to
+answer, the marker does, so that a generated answer can be asked for in a
+language. A vocabulary without markers writes the prompt without it (the
+format before the markers; the answer's language is then the model's
+choice). :func:`speech_prompt` writes the prompt, for training, the
+evaluation and generation alike.
 
 Examples come from unit stores (:class:`StoreExamples`: the mini-corpus's
 ``train_qa.csv`` tokenised, and the story sentences of ``train.csv`` as the
@@ -69,6 +75,51 @@ from speechbrain_xling.prepare.word_timings import TimedWord, word_spans
 VARIANTS = ("text", "speech", "chain", "text_then_speech")
 DEFAULT_VARIANT_SHARES = {"chain": 0.5, "text": 0.25, "speech": 0.25}
 SENTENCE_END = (".", "!", "?")
+
+
+def speech_prompt(vocab, *unit_sequences, answer_lang=None):
+    """The prompt of a spoken question: ``[SPEECH]``, the units' ids, ``[LANG]``.
+
+    Arguments
+    ---------
+    vocab : UnitVocabulary or SpeechTextVocabulary
+        The model's vocabulary (textless: no ``[SPEECH]``).
+    *unit_sequences : array-like of int
+        Units in ``[0, K)`` (the context's, then the question's), concatenated.
+    answer_lang : str, optional
+        The answer's language: its marker ends the prompt. Required when the
+        vocabulary has answer-language markers, refused when it has none.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``vocab.speech_prefix || unit_ids(units) (|| [LANG])`` (int64).
+
+    Example
+    -------
+    >>> from speechbrain_xling.data.vocab import SpeechTextVocabulary
+    >>> speech_prompt(SpeechTextVocabulary(num_text=10, num_units=4), [0, 3], [1]).tolist()
+    [15, 10, 13, 11]
+    >>> vocab = SpeechTextVocabulary(num_text=10, num_units=4, languages=("en", "fr"))
+    >>> speech_prompt(vocab, [0, 3], [1], answer_lang="fr").tolist()
+    [15, 10, 13, 11, 19]
+    """
+    if vocab.languages and answer_lang is None:
+        raise ValueError(
+            f"{vocab!r} has answer-language markers: name the answer's language "
+            f"(answer_lang, one of {list(vocab.languages)})"
+        )
+    if answer_lang is not None and not vocab.languages:
+        raise ValueError(
+            f"{vocab!r} has no answer-language markers: the answer's language "
+            f"({answer_lang!r}) cannot be asked for"
+        )
+    parts = [np.asarray(units, dtype=np.int64).reshape(-1) for units in unit_sequences]
+    units = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    marker = () if answer_lang is None else (vocab.language_marker(answer_lang),)
+    return np.array(
+        [*vocab.speech_prefix, *vocab.unit_ids(units).tolist(), *marker], dtype=np.int64
+    )
 
 
 @dataclass
@@ -148,7 +199,10 @@ class ChainOfModalityMixture:
     examples : StoreExamples or JsonlExamples
         Where the examples come from (``len()`` and ``example(number, rng)``).
     vocab : UnitVocabulary or SpeechTextVocabulary
-        The ids to write; a textless vocabulary allows the ``speech`` variant only.
+        The ids to write; a textless vocabulary allows the ``speech`` variant
+        only. With answer-language markers (``vocab.languages``), each
+        prompt ends with its answer's, and every language of the examples
+        needs one.
     text_tokenizer : TextTokenizer, optional
         Encodes the answers' text (needed by every variant but ``speech``).
     variant_shares : dict, optional
@@ -211,6 +265,12 @@ class ChainOfModalityMixture:
             raise ValueError(
                 f"{examples.source} holds units of K={examples.num_units} but the vocabulary "
                 f"has K={vocab.num_units}"
+            )
+        unmarked = [lang for lang in examples.languages if lang not in vocab.languages]
+        if vocab.languages and unmarked:
+            raise ValueError(
+                f"{examples.source} has answers in {unmarked}, which have no answer-language "
+                f"marker in {vocab!r}"
             )
         self.examples = examples
         self.vocab = vocab
@@ -296,10 +356,12 @@ class ChainOfModalityMixture:
         """The :class:`~speechbrain_xling.data.speech_text.TokenDocument` of one
         example written as ``variant`` (the prompt :func:`without_loss`)."""
         vocab = self.vocab
-        prompt = [vocab.unit_ids(example.question)]
+        spoken = [example.question]
         if example.context is not None:
-            prompt.insert(0, vocab.unit_ids(example.context))
-        prompt = np.concatenate([np.asarray(vocab.speech_prefix, dtype=np.int64), *prompt])
+            spoken.insert(0, example.context)
+        prompt = speech_prompt(
+            vocab, *spoken, answer_lang=example.answer_lang if vocab.languages else None
+        )
         pieces = self._answer(example, variant)
         tokens = np.concatenate([without_loss(prompt), *(ids for _, ids in pieces)])
         codes = [self._channel(example.question_lang, "speech")]

@@ -1,8 +1,9 @@
 """Token vocabularies of spoken language models.
 
 :class:`UnitVocabulary` (textless): units take ids ``0 .. K-1``; EOS and PAD
-follow them. There are no language-ID tokens: the setting is textless and
-language-agnostic.
+follow them. Pre-training has no language-ID tokens: the setting is textless
+and language-agnostic (the answer-language markers below are for instruction
+fine-tuning only).
 
 :class:`SpeechTextVocabulary` (speech and text in one model, the SpiritLM
 layout): text tokens ``0 .. T-1`` (a text tokenizer's ids, or a text LLM's
@@ -16,11 +17,20 @@ token ids), ``units_of`` (back), ``speech_prefix`` (what opens a speech
 sequence: nothing textless, ``[SPEECH]`` in a speech-text model), ``eos``,
 ``pad``, ``size``; :func:`vocabulary_from_dict` reads either back.
 
+Answer-language markers (``languages``, empty by default): one token per
+language, ``[EN]``, ``[FR]``, ..., appended after PAD in the order given, so
+that every other id stays where it was and a trained model grows into the
+vocabulary by appending rows (:func:`with_answer_languages`,
+:func:`carried_ids`). Instruction fine-tuning writes the answer's marker at
+the end of the prompt (:mod:`speechbrain_xling.data.chain_of_modality`):
+it tells the model which language to answer in, which the question alone
+does not (an EN question may be answered in FR).
+
 Authors
  * speechbrain-xling authors 2026
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -34,14 +44,66 @@ def _checked_units(units, num_units):
     return array
 
 
-@dataclass(frozen=True)
-class UnitVocabulary:
+def _checked_languages(vocab):
+    """Stores ``vocab.languages`` as a tuple of distinct, non-empty names."""
+    languages = vocab.languages
+    if isinstance(languages, str) or not all(isinstance(lang, str) and lang for lang in languages):
+        raise ValueError(f"languages must be a list of non-empty names, got {languages!r}")
+    if len(set(languages)) != len(languages):
+        raise ValueError(f"languages must be distinct, got {list(languages)}")
+    object.__setattr__(vocab, "languages", tuple(languages))
+
+
+class _LanguageMarkers:
+    """The answer-language markers shared by both vocabularies (module docstring).
+
+    A subclass defines ``_base_size``, the rows before the markers.
+    """
+
+    @property
+    def size(self):
+        """Number of rows of the embedding table and of the output layer."""
+        return self._base_size + len(self.languages)
+
+    def language_marker(self, lang):
+        """Id of the answer-language marker of ``lang``.
+
+        Example
+        -------
+        >>> UnitVocabulary(16, languages=("en", "fr")).language_marker("fr")
+        19
+        """
+        if lang not in self.languages:
+            raise ValueError(
+                f"{self!r} has no answer-language marker for {lang!r} "
+                f"(it has {list(self.languages) or 'none'})"
+            )
+        return self._base_size + self.languages.index(lang)
+
+    def _fields(self):
+        """The dataclass fields, without ``languages`` when there are none."""
+        fields = asdict(self)
+        if not self.languages:
+            del fields["languages"]
+        else:
+            fields["languages"] = list(self.languages)
+        return fields
+
+    def __repr__(self):
+        fields = ", ".join(f"{name}={value!r}" for name, value in self._fields().items())
+        return f"{type(self).__name__}({fields})"
+
+
+@dataclass(frozen=True, repr=False)
+class UnitVocabulary(_LanguageMarkers):
     """Ids of the units and of the special tokens.
 
     Arguments
     ---------
     num_units : int
         K, the number of discrete units (2048 for Mimi's first codebook).
+    languages : tuple of str
+        Languages with an answer-language marker (ids ``K + 2 ...``; none by default).
 
     Example
     -------
@@ -51,14 +113,17 @@ class UnitVocabulary:
     """
 
     num_units: int
+    languages: tuple = field(default=())
 
     def __post_init__(self):
         if not isinstance(self.num_units, int) or self.num_units < 2:
             raise ValueError(f"num_units must be an int >= 2, got {self.num_units!r}")
-        if self.num_units > 65534:
+        _checked_languages(self)
+        if self.size > 65536:
             raise ValueError(
                 "num_units must fit in uint16 with the special tokens "
-                f"(<= 65534), got {self.num_units}"
+                f"(size <= 65536), got {self.num_units} units and {len(self.languages)} "
+                "language markers"
             )
 
     kind = "units"
@@ -76,8 +141,7 @@ class UnitVocabulary:
         return self.num_units + 1
 
     @property
-    def size(self):
-        """Number of rows of the embedding table and of the output layer."""
+    def _base_size(self):
         return self.num_units + 2
 
     def to_dict(self):
@@ -87,8 +151,10 @@ class UnitVocabulary:
         -------
         >>> UnitVocabulary(16).to_dict()
         {'num_units': 16, 'eos': 16, 'pad': 17, 'size': 18}
+        >>> UnitVocabulary(16, ("en",)).to_dict()["languages"]
+        ['en']
         """
-        return {**asdict(self), "eos": self.eos, "pad": self.pad, "size": self.size}
+        return {**self._fields(), "eos": self.eos, "pad": self.pad, "size": self.size}
 
     def unit_ids(self, units):
         """Token ids of units (the identity here; see :class:`SpeechTextVocabulary`).
@@ -113,7 +179,9 @@ class UnitVocabulary:
         >>> UnitVocabulary.from_dict({"num_units": 16, "eos": 16})
         UnitVocabulary(num_units=16)
         """
-        return _checked_layout(cls(int(fields["num_units"])), fields)
+        return _checked_layout(
+            cls(int(fields["num_units"]), tuple(fields.get("languages", ()))), fields
+        )
 
 
 def _checked_layout(vocab, fields):
@@ -127,8 +195,8 @@ def _checked_layout(vocab, fields):
     return vocab
 
 
-@dataclass(frozen=True)
-class SpeechTextVocabulary:
+@dataclass(frozen=True, repr=False)
+class SpeechTextVocabulary(_LanguageMarkers):
     """Text tokens, units and modality markers in one vocabulary.
 
     Arguments
@@ -138,6 +206,8 @@ class SpeechTextVocabulary:
         text LLM's embedding table, which may exceed its tokenizer's).
     num_units : int
         K, the number of discrete units.
+    languages : tuple of str
+        Languages with an answer-language marker (after PAD; none by default).
 
     Example
     -------
@@ -152,6 +222,7 @@ class SpeechTextVocabulary:
 
     num_text: int
     num_units: int
+    languages: tuple = field(default=())
 
     kind = "speech_text"
     TEXT, SPEECH, SPECIAL = 0, 1, 2
@@ -161,6 +232,7 @@ class SpeechTextVocabulary:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 2:
                 raise ValueError(f"{name} must be an int >= 2, got {value!r}")
+        _checked_languages(self)
 
     @property
     def unit_offset(self):
@@ -188,8 +260,7 @@ class SpeechTextVocabulary:
         return self.text_marker + 3
 
     @property
-    def size(self):
-        """Rows of the embedding table and of the output layer."""
+    def _base_size(self):
         return self.text_marker + 4
 
     @property
@@ -236,12 +307,15 @@ class SpeechTextVocabulary:
         13
         """
         derived = ("unit_offset", "text_marker", "speech_marker", "eos", "pad", "size")
-        return {"kind": self.kind, **asdict(self), **{n: getattr(self, n) for n in derived}}
+        return {"kind": self.kind, **self._fields(), **{n: getattr(self, n) for n in derived}}
 
     @classmethod
     def from_dict(cls, fields):
         """Inverse of :meth:`to_dict`; the derived ids are checked."""
-        return _checked_layout(cls(int(fields["num_text"]), int(fields["num_units"])), fields)
+        languages = tuple(fields.get("languages", ()))
+        return _checked_layout(
+            cls(int(fields["num_text"]), int(fields["num_units"]), languages), fields
+        )
 
 
 VOCABULARIES = {cls.kind: cls for cls in (UnitVocabulary, SpeechTextVocabulary)}
@@ -261,3 +335,68 @@ def vocabulary_from_dict(fields):
     if kind not in VOCABULARIES:
         raise ValueError(f"unknown vocabulary kind {kind!r} (known: {sorted(VOCABULARIES)})")
     return VOCABULARIES[kind].from_dict(fields)
+
+
+def with_answer_languages(vocab, languages):
+    """``vocab`` with an answer-language marker for each of ``languages``.
+
+    The markers it has keep their ids; the missing ones are appended in the
+    order of ``languages`` (a model grows into the result by appending rows,
+    :func:`carried_ids`).
+
+    Example
+    -------
+    >>> vocab = with_answer_languages(UnitVocabulary(16), ["en", "fr"])
+    >>> vocab.language_marker("en"), vocab.language_marker("fr"), vocab.size
+    (18, 19, 20)
+    >>> with_answer_languages(vocab, ["fr", "de"]).languages
+    ('en', 'fr', 'de')
+    """
+    if isinstance(languages, str):
+        raise ValueError(f"languages must be a list of names, got the string {languages!r}")
+    added = [lang for lang in languages if lang not in vocab.languages]
+    return replace(vocab, languages=(*vocab.languages, *added))
+
+
+def carried_ids(old, new):
+    """Where each id of ``old`` is in ``new``: ``(old_ids, new_ids)`` (int64).
+
+    A model trained on ``old`` grows into ``new`` by moving these rows of its
+    token tables; the other rows of ``new`` are fresh. ``new`` must hold
+    every token of ``old``: the same units, the same text ids (of a
+    speech-text ``old``) and its answer-language markers. A textless
+    vocabulary grows into a speech-text one (units, EOS and PAD move).
+
+    Example
+    -------
+    >>> old = UnitVocabulary(4, ("en",))
+    >>> new = SpeechTextVocabulary(num_text=10, num_units=4, languages=("en", "fr"))
+    >>> [ids.tolist() for ids in carried_ids(old, new)]
+    [[0, 1, 2, 3, 4, 5, 6], [10, 11, 12, 13, 16, 17, 18]]
+    """
+    if old.num_units != new.num_units:
+        raise ValueError(f"cannot grow {old!r} into {new!r}: the units differ")
+    if old.kind == SpeechTextVocabulary.kind and (
+        new.kind != old.kind or new.num_text != old.num_text
+    ):
+        raise ValueError(f"cannot grow {old!r} into {new!r}: its text ids would be lost")
+    missing = [lang for lang in old.languages if lang not in new.languages]
+    if missing:
+        raise ValueError(f"cannot grow {old!r} into {new!r}: it has no marker for {missing}")
+    pairs = [(old.unit_ids(range(old.num_units)), new.unit_ids(range(old.num_units)))]
+    named = ["eos", "pad"]
+    if old.kind == SpeechTextVocabulary.kind:
+        pairs.append((np.arange(old.num_text), np.arange(new.num_text)))
+        named += ["text_marker", "speech_marker"]
+    pairs.append(
+        (
+            [getattr(old, name) for name in named]
+            + [old.language_marker(x) for x in old.languages],
+            [getattr(new, name) for name in named]
+            + [new.language_marker(x) for x in old.languages],
+        )
+    )
+    old_ids, new_ids = (
+        np.concatenate([np.asarray(p[side], dtype=np.int64) for p in pairs]) for side in (0, 1)
+    )
+    return old_ids, new_ids

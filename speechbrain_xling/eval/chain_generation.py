@@ -4,12 +4,15 @@ A spoken-question SFT document (see ``speechbrain_xling.data.chain_of_modality``
 is a prompt, never trained, then the answer and EOS; ids are vocabulary ids
 (units shifted by ``vocab.unit_offset``)::
 
-    prompt             [SPEECH] context_units question_units
+    prompt             [SPEECH] context_units question_units [LANG]
     text               [TEXT] t_1 ... t_n EOS                                (S->T)
     speech             u_1 ... u_m EOS                                       (S->S)
     chain              [TEXT] text_1 [SPEECH] units_1 [TEXT] text_2 ... EOS  (S->T+S)
     text_then_speech   [TEXT] whole text [SPEECH] all units EOS
 
+``[LANG]``, the answer's language marker, is there when the vocabulary has
+answer-language markers (:func:`~speechbrain_xling.data.chain_of_modality.speech_prompt`
+writes the prompt): it asks for the answer in that language.
 A chain's chunks are pieces of about 7 words of the answer, each written as
 text and then spoken. The ``speech`` answer has no marker: the prompt is
 already speech. As in training, where a document follows the EOS of the
@@ -324,35 +327,19 @@ class Answer:
         return self._raw(SPEECH)
 
 
-def speech_prompt(vocab, *unit_sequences):
-    """The prompt of a spoken question: ``[SPEECH]`` and the units' ids.
-
-    Arguments
-    ---------
-    vocab : UnitVocabulary or SpeechTextVocabulary
-        The model's vocabulary (textless: no marker).
-    *unit_sequences : array-like of int
-        Units in ``[0, K)`` (the context's, then the question's), concatenated.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``vocab.speech_prefix || unit_ids(units)`` (int64).
-
-    Example
-    -------
-    >>> from speechbrain_xling.data.vocab import SpeechTextVocabulary
-    >>> speech_prompt(SpeechTextVocabulary(num_text=10, num_units=4), [0, 3], [1]).tolist()
-    [15, 10, 13, 11]
-    """
-    parts = [np.asarray(units, dtype=np.int64).reshape(-1) for units in unit_sequences]
-    units = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    return np.array([*vocab.speech_prefix, *vocab.unit_ids(units).tolist()], dtype=np.int64)
-
-
 def _checked_prompt(vocab, prompt_ids):
-    """``prompt_ids`` as int64 after checking they are ids ending with a unit."""
+    """``prompt_ids`` as int64 after checking they are ids ending as a prompt does:
+    with a unit id, or with an answer-language marker when the vocabulary has them."""
     prompt = check_token_ids(prompt_ids, vocab, "prompt_ids")
+    if vocab.languages:
+        markers = [vocab.language_marker(lang) for lang in vocab.languages]
+        if prompt[-1] not in markers:
+            raise ValueError(
+                f"prompt_ids must end with the answer's language marker (ids {markers} for "
+                f"{list(vocab.languages)}), got {prompt[-1]}: a prompt is [SPEECH] context "
+                "question [LANG] in vocabulary ids (see speech_prompt and its answer_lang)"
+            )
+        return prompt
     start, stop = vocab.unit_offset, vocab.unit_offset + vocab.num_units
     if not start <= prompt[-1] < stop:
         raise ValueError(
@@ -394,7 +381,9 @@ def stream_answer(
         only the ids it can decode are written as text.
     prompt_ids : array-like of int
         The prompt in vocabulary ids, ending with a unit id
-        (``[SPEECH] context question``, see :func:`speech_prompt`).
+        (``[SPEECH] context question``), or with the answer's language
+        marker when the vocabulary has them (``[SPEECH] context question
+        [LANG]``): see :func:`~speechbrain_xling.data.chain_of_modality.speech_prompt`.
     variant : str
         ``"text"``, ``"speech"``, ``"chain"`` or ``"text_then_speech"``.
     max_chunk_tokens : int
@@ -415,6 +404,7 @@ def stream_answer(
 
     Example
     -------
+    >>> from speechbrain_xling.data.chain_of_modality import speech_prompt
     >>> from speechbrain_xling.data.vocab import SpeechTextVocabulary
     >>> from speechbrain_xling.model.unit_lm import UnitLM
     >>> config = {"model_type": "llama", "hidden_size": 32,
@@ -497,6 +487,7 @@ def generate_answer(
 
     Example
     -------
+    >>> from speechbrain_xling.data.chain_of_modality import speech_prompt
     >>> from speechbrain_xling.data.vocab import SpeechTextVocabulary
     >>> from speechbrain_xling.model.unit_lm import UnitLM
     >>> config = {"model_type": "llama", "hidden_size": 32,
@@ -755,6 +746,7 @@ def chunk_consistency(lm, chunks, text_tokenizer=None):
     Example
     -------
     >>> import tempfile
+    >>> from speechbrain_xling.data.chain_of_modality import speech_prompt
     >>> from speechbrain_xling.data.vocab import SpeechTextVocabulary
     >>> from speechbrain_xling.model.unit_lm import UnitLM
     >>> from speechbrain_xling.tokenizers.text import load_text_tokenizer, train_sentencepiece

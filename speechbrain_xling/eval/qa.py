@@ -31,8 +31,14 @@ Two evaluations read the items:
   model, a speech-text one reads the units after ``[SPEECH]``);
 * :func:`evaluate_text_answer_qa`: spoken question, written answers (S->T;
   speech-text models): the model reads ``EOS [SPEECH] context question
-  [TEXT]`` (:func:`~speechbrain_xling.eval.cross_modal.cross_modal_context`)
-  and the answer's text ids are scored.
+  [TEXT]`` and the answer's text ids are scored.
+
+A model fine-tuned with answer-language markers (its vocabulary's
+``languages``, see :mod:`speechbrain_xling.data.chain_of_modality`) reads
+the answer's marker after the question, as it was trained to
+(``... question [FR] [TEXT]``): the prompts are written by
+:func:`~speechbrain_xling.data.chain_of_modality.speech_prompt`, the same
+function that writes the training documents and the generation prompts.
 
 Both return the tables of :func:`qa_tables`, shaped as the cloze's
 (``accuracy[group][condition]``, groups ``all`` and each kind).
@@ -47,16 +53,16 @@ from pathlib import Path
 
 import numpy as np
 
+from speechbrain_xling.data.chain_of_modality import speech_prompt
 from speechbrain_xling.eval.asr_tts import character_error_rate
 from speechbrain_xling.eval.chain_generation import (
     chunk_consistency,
     exact_match,
     generate_answer,
     normalise_text,
-    speech_prompt,
 )
 from speechbrain_xling.eval.cloze import accuracy_tables, condition_name
-from speechbrain_xling.eval.cross_modal import cross_modal_context, modality_id_range
+from speechbrain_xling.eval.cross_modal import modality_id_range
 from speechbrain_xling.eval.files import (
     BenchmarkFormatError,
     read_csv_rows,
@@ -130,6 +136,7 @@ class SpokenQAItem:
     wrong_text: str = ""
     short_answer: str = ""
     wrong_short_answer: str = ""
+    answer_lang: str = ""
 
     def describe(self):
         """How errors name the item.
@@ -194,6 +201,7 @@ def read_qa(csv_path):
                 for column in ("question_wav", "answer_wav", "wrong_wav")
             },
             **{field: _cell(row, field) for field in _TEXT_FIELDS},
+            answer_lang=langs[1],
         )
         key = (item.item_id, item.condition)
         if key in first_line:
@@ -263,6 +271,23 @@ def _units(items, units_of, num_units, with_context, spoken_answers):
     return prompts, units
 
 
+def _prompt_ids(vocab, items, prompts):
+    """Each item's prompt in vocabulary ids (``[SPEECH] units [LANG]``, see
+    :func:`~speechbrain_xling.data.chain_of_modality.speech_prompt`): the
+    answer's language marker ends it when the vocabulary has markers."""
+    written = []
+    for item, units in zip(items, prompts):
+        try:
+            written.append(
+                speech_prompt(
+                    vocab, units, answer_lang=item.answer_lang if vocab.languages else None
+                ).tolist()
+            )
+        except ValueError as error:
+            raise ValueError(f"{item.describe()}: {error}") from None
+    return written
+
+
 def evaluate_spoken_qa(scorer, items, units_of, with_context=True):
     """Accuracy of a model on spoken QA (spoken answers), per kind and condition.
 
@@ -300,11 +325,12 @@ def evaluate_spoken_qa(scorer, items, units_of, with_context=True):
     >>> result["accuracy"]  # identical answers: a tie
     {'all': {'EN->FR': 0.5}, 'who': {'EN->FR': 0.5}}
     """
-    prompts, units = _units(items, units_of, scorer.lm.vocab.num_units, with_context, True)
-    outcomes = scorer.compare(
-        correct=[units[item.answer_wav] for item in items],
-        wrong=[units[item.wrong_wav] for item in items],
-        prompts=prompts,
+    vocab = scorer.lm.vocab
+    prompts, units = _units(items, units_of, vocab.num_units, with_context, True)
+    outcomes = scorer.compare_tokens(
+        correct=[vocab.unit_ids(units[item.answer_wav]) for item in items],
+        wrong=[vocab.unit_ids(units[item.wrong_wav]) for item in items],
+        contexts=[[vocab.eos, *prompt] for prompt in _prompt_ids(vocab, items, prompts)],
     )
     return qa_tables(items, outcomes)
 
@@ -322,9 +348,8 @@ def evaluate_text_answer_qa(
 ):
     """Accuracy of a speech-text model on spoken questions with written answers (S->T).
 
-    The model reads ``EOS [SPEECH] (context) question [TEXT]``
-    (:func:`~speechbrain_xling.eval.cross_modal.cross_modal_context`) and the
-    text ids of each answer are scored after it.
+    The model reads ``EOS [SPEECH] (context) question ([LANG]) [TEXT]`` and
+    the text ids of each answer are scored after it.
 
     Arguments
     ---------
@@ -355,7 +380,7 @@ def evaluate_text_answer_qa(
     wrong = [_answer_ids(text_tokenizer, item, "wrong_text") for item in items]
     prompts = _units(items, units_of, vocab.num_units, with_context, False)[0]
     contexts = [
-        cross_modal_context(vocab, vocab.unit_ids(prompt).tolist(), "S", "T") for prompt in prompts
+        [vocab.eos, *prompt, vocab.text_marker] for prompt in _prompt_ids(vocab, items, prompts)
     ]
     allowed = [modality_id_range(vocab, "T")] * len(items) if mask_other_modality else None
     outcomes = scorer.compare_tokens(correct, wrong, contexts, allowed)
@@ -378,7 +403,7 @@ def evaluate_generated_qa(
     """Answers generated as a chain of modalities, scored against the references.
 
     For the first ``per_condition`` items of each condition, the model reads
-    ``EOS [SPEECH] (context) question`` and writes its answer greedily as a
+    ``EOS [SPEECH] (context) question ([LANG])`` and writes its answer greedily as a
     ``chain`` (:func:`~speechbrain_xling.eval.chain_generation.generate_answer`:
     text chunk, its speech, text chunk, ...; at most 4 chunks of
     ``max_chunk_tokens``). Per condition (question language first, as the
@@ -430,10 +455,8 @@ def evaluate_generated_qa(
     prompts = _units(items, units_of, vocab.num_units, with_context, False)[0]
     per_condition_values = defaultdict(lambda: defaultdict(list))
     pairs, answers = defaultdict(lambda: ([], [])), []
-    for item, prompt in zip(items, prompts):
-        answer = generate_answer(
-            lm, speech_prompt(vocab, prompt), "chain", max_chunk_tokens, max_chunks=4
-        )
+    for item, prompt in zip(items, _prompt_ids(vocab, items, prompts)):
+        answer = generate_answer(lm, prompt, "chain", max_chunk_tokens, max_chunks=4)
         text = text_tokenizer.decode(list(answer.text_ids))
         values = per_condition_values[item.condition]
         values["exact_match"].append(float(exact_match(text, item.answer_text)))

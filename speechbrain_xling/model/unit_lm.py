@@ -26,7 +26,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from speechbrain_xling.data.vocab import SpeechTextVocabulary, UnitVocabulary, vocabulary_from_dict
+from speechbrain_xling.data.vocab import (
+    SpeechTextVocabulary,
+    UnitVocabulary,
+    carried_ids,
+    vocabulary_from_dict,
+)
 from speechbrain_xling.tokenizers.text import saved_text_tokenizer
 
 VOCAB_FILE = "unit_vocab.json"
@@ -278,23 +283,33 @@ def next_unit_loss(logits, tokens, pad_id):
     return (losses * mask).sum() / count.clamp(min=1), count
 
 
-def extend_to_speech_text(lm, vocab):
-    """A textless :class:`UnitLM` grown into a speech-text one (stage 1 -> speech-text).
+def grow_vocabulary(lm, vocab):
+    """A :class:`UnitLM` grown into a larger vocabulary that holds all its tokens.
 
-    The unit, EOS and PAD rows of the textless tables move to their places in
-    ``vocab`` (a :class:`SpeechTextVocabulary` with the same K); text and
-    marker rows are drawn fresh from N(0, initializer_range). The
-    transformer blocks are untouched, so the model scores speech exactly as
-    before (given the ``[SPEECH]`` context it learns in the new stage).
+    Textless -> speech-text (stage 1 -> the speech-text stage): the unit, EOS
+    and PAD rows move to their places in ``vocab`` and the text and marker
+    rows are fresh. Any vocabulary -> the same with answer-language markers
+    (:func:`~speechbrain_xling.data.vocab.with_answer_languages`, at the
+    start of instruction fine-tuning): the marker rows are appended. Which
+    rows move where is :func:`~speechbrain_xling.data.vocab.carried_ids`;
+    fresh rows are drawn from N(0, initializer_range). The transformer
+    blocks are untouched, so the model scores what it knew exactly as
+    before; its text tokenizer is kept.
+
+    Example
+    -------
+    >>> from speechbrain_xling.data.vocab import with_answer_languages
+    >>> config = {"model_type": "llama", "hidden_size": 16, "intermediate_size": 32,
+    ...           "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1}
+    >>> lm = UnitLM.from_config(config, num_units=4)
+    >>> grown = grow_vocabulary(lm, with_answer_languages(lm.vocab, ["en", "fr"]))
+    >>> grown.vocab.size, grown.hf_model.get_output_embeddings().weight.shape[0]
+    (8, 8)
     """
     old_vocab, hf_model = lm.vocab, lm.hf_model
-    if old_vocab.num_units != vocab.num_units:
-        raise ValueError(f"cannot grow K={old_vocab.num_units} units into {vocab!r}")
+    old_ids, new_ids = carried_ids(old_vocab, vocab)
     config = hf_model.config
     std = getattr(config, "initializer_range", 0.02)
-    moved = {old_vocab.eos: vocab.eos, old_vocab.pad: vocab.pad}
-    old_rows = list(range(old_vocab.num_units)) + list(moved)
-    new_rows = vocab.unit_ids(range(old_vocab.num_units)).tolist() + list(moved.values())
     tied = getattr(config, "tie_word_embeddings", False)
     old_in = hf_model.get_input_embeddings().weight
     embedding = nn.Embedding(vocab.size, old_in.shape[1], dtype=old_in.dtype, device=old_in.device)
@@ -304,12 +319,13 @@ def extend_to_speech_text(lm, vocab):
         head = nn.Linear(
             old_in.shape[1], vocab.size, bias=False, dtype=old_in.dtype, device=old_in.device
         )
+    old_ids, new_ids = torch.from_numpy(old_ids), torch.from_numpy(new_ids)
     with torch.no_grad():
         for table, old in ((embedding, old_in), (head, None if tied else old_out)):
             if table is None:
                 continue
             nn.init.normal_(table.weight, mean=0.0, std=std)
-            table.weight[new_rows] = old[old_rows]
+            table.weight[new_ids] = old[old_ids]
     hf_model.set_input_embeddings(embedding)
     if tied:
         hf_model.get_output_embeddings().weight = embedding.weight
@@ -317,7 +333,9 @@ def extend_to_speech_text(lm, vocab):
         hf_model.set_output_embeddings(head)
     config.vocab_size = vocab.size
     _set_special_ids(config, vocab)
-    return UnitLM(hf_model, vocab)
+    grown = UnitLM(hf_model, vocab)
+    grown.text_tokenizer = lm.text_tokenizer
+    return grown
 
 
 def saved_vocabulary(folder):
@@ -362,16 +380,17 @@ def build_unit_lm(
         K.
     init_from : str, optional
         A UnitLM folder (the previous stage's ``final_model``): stage chaining.
-        A textless model chained into a speech-text stage is grown by
-        :func:`extend_to_speech_text`.
+        A model whose vocabulary ``vocab`` extends (a textless model chained
+        into a speech-text stage; answer-language markers added for
+        instruction fine-tuning) is grown by :func:`grow_vocabulary`.
     text_lm_source : str, optional
         A text LLM folder or hub id (see :meth:`UnitLM.from_text_lm`).
     model_config : dict, optional
         Architecture for a from-scratch model (see :meth:`UnitLM.from_config`).
     attn_implementation : str
         ``"sdpa"`` (default) or ``"eager"``.
-    vocab : SpeechTextVocabulary, optional
-        The vocabulary of a speech-text stage; default: textless units.
+    vocab : UnitVocabulary or SpeechTextVocabulary, optional
+        The stage's vocabulary; default: textless units.
     text_tokenizer : TextTokenizer, optional
         A speech-text stage's tokenizer, saved with the model.
 
@@ -416,9 +435,10 @@ def _initial_model(num_units, init_from, text_lm_source, model_config, attn_impl
             )
         if lm.vocab == vocab:
             return lm
-        if isinstance(lm.vocab, UnitVocabulary) and isinstance(vocab, SpeechTextVocabulary):
-            return extend_to_speech_text(lm, vocab)
-        raise ValueError(f"{init_from} has the vocabulary {lm.vocab!r}, not {vocab!r}")
+        try:
+            return grow_vocabulary(lm, vocab)
+        except ValueError as error:
+            raise ValueError(f"{init_from}: {error}") from None
     if text_lm_source:
         return UnitLM.from_text_lm(
             text_lm_source, num_units, attn_implementation=attn_implementation, vocab=vocab

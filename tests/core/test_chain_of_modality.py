@@ -17,7 +17,7 @@ from speechbrain_xling.data.chain_of_modality import (
 from speechbrain_xling.data.packing import WindowPacker, token_ids
 from speechbrain_xling.data.store_mixture import StoreMixture
 from speechbrain_xling.data.unit_store import write_unit_store
-from speechbrain_xling.data.vocab import SpeechTextVocabulary, UnitVocabulary
+from speechbrain_xling.data.vocab import SpeechTextVocabulary, UnitVocabulary, with_answer_languages
 from speechbrain_xling.model.unit_lm import next_unit_loss
 from speechbrain_xling.tokenizers.text import load_text_tokenizer, train_sentencepiece
 
@@ -227,6 +227,38 @@ def test_cross_lingual_answers_pair_the_same_question(stores, vocab, text_tokeni
         np.testing.assert_array_equal(example.answer_units, qa.units(answer_row))
         crossed += example.answer_lang != example.question_lang
     assert abs(crossed - draws / 2) < 4 * np.sqrt(draws / 4)  # binomial, 4 sigma
+
+
+@pytest.mark.parametrize("variant", ["text", "speech", "chain"])
+def test_the_prompt_ends_with_the_answers_language_marker(stores, vocab, text_tokenizer, variant):
+    marked = with_answer_languages(vocab, ["en", "fr"])
+    docs = mixture(stores, marked, text_tokenizer, variant, cross_lingual_prob=0.5)
+    plain = mixture(stores, vocab, text_tokenizer, variant, cross_lingual_prob=0.5)
+    crossed = 0
+    for _ in range(60):
+        document, reference = docs.next_document(), plain.next_document()
+        prompt, pieces = split_document(document.tokens, marked)
+        # The same document as without markers, with the marker last in the
+        # prompt (read, never a target): the answer's language, not the question's.
+        assert token_ids(document.tokens).tolist() == [
+            *token_ids(reference.tokens[: len(prompt) - 1]),
+            prompt[-1],
+            *reference.tokens[len(prompt) - 1 :],
+        ]
+        spoken = [ids for m, ids in pieces if m != marked.text_marker and ids]
+        written = [ids for m, ids in pieces if m == marked.text_marker]
+        if spoken:
+            answer_lang = "en" if vocab.units_of(np.concatenate(spoken)).max() < 32 else "fr"
+        else:
+            text = " ".join(text_tokenizer.decode(ids) for ids in written)
+            answer_lang = next(lang for lang in ANSWERS if text in ANSWERS[lang])
+        assert prompt[-1] == marked.language_marker(answer_lang)
+        question_lang = "en" if vocab.units_of(prompt[1:-1]).max() < 32 else "fr"
+        crossed += question_lang != answer_lang
+    assert 10 < crossed < 50
+    # Every language of the examples needs a marker.
+    with pytest.raises(ValueError, match=r"answers in \['fr'\], which have no answer-language"):
+        mixture(stores, with_answer_languages(vocab, ["en"]), text_tokenizer, variant)
 
 
 def test_token_accounting_matches_the_packer(stores, vocab, text_tokenizer):

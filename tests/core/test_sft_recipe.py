@@ -4,7 +4,7 @@ textless stage, and a JSONL of instruction data."""
 import json
 
 from speechbrain_xling.data.unit_store import write_unit_store
-from speechbrain_xling.data.vocab import SpeechTextVocabulary
+from speechbrain_xling.data.vocab import SpeechTextVocabulary, UnitVocabulary, with_answer_languages
 from speechbrain_xling.model.unit_lm import UnitLM
 from speechbrain_xling.tokenizers.text import load_text_tokenizer, train_sentencepiece
 from tests.conftest import TINY_ARCHITECTURES
@@ -63,8 +63,10 @@ def test_sft_from_a_speech_text_stage(tmp_path):
         tmp_path / "sft_chain_of_modality", ["en_speech", "en_text", "fr_speech", "fr_text"]
     )
     assert set(summary["documents"]) == {"chain", "text", "speech"}
+    # The model grew an answer-language marker per language, kept its tokenizer.
     lm = UnitLM.load(tmp_path / "sft_chain_of_modality" / "final_model")
-    assert lm.vocab == vocab and lm.text_tokenizer.vocab_size == tokenizer.vocab_size
+    assert lm.vocab == with_answer_languages(vocab, ["en", "fr"])
+    assert lm.text_tokenizer.vocab_size == tokenizer.vocab_size
 
 
 def test_sft_of_a_textless_stage_on_spoken_answers(tmp_path):
@@ -83,6 +85,8 @@ def test_sft_of_a_textless_stage_on_spoken_answers(tmp_path):
     assert result.returncode == 0, failure(result)
     summary = check_sft(tmp_path / "sft_chain_of_modality", ["en", "fr"])
     assert set(summary["documents"]) == {"speech"}
+    lm = UnitLM.load(tmp_path / "sft_chain_of_modality" / "final_model")
+    assert lm.vocab == UnitVocabulary(K, ("en", "fr"))
     # A text variant on a textless model is refused, saying why.
     refused = sft_command(tmp_path, qa.folder, "baseline_en_fr", output_folder=tmp_path / "no")
     result = run(refused)

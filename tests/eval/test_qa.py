@@ -159,15 +159,44 @@ def test_spoken_answers_are_scored_after_the_story_and_the_question(tmp_path, pr
     evaluate_spoken_qa(scorer, items, read_units)
     evaluate_spoken_qa(scorer, items, read_units, with_context=False)
     with_context, without = scorer.calls
+    eos = progression_lm.vocab.eos
     for number, item in enumerate(items):
         context, question, answer, wrong = read_units(
             [item.context_wav, item.question_wav, item.answer_wav, item.wrong_wav]
         )
-        assert with_context["prompts"][number].tolist() == [*context, *question]
-        assert without["prompts"][number].tolist() == question.tolist()
+        assert with_context["contexts"][number] == [eos, *context, *question]
+        assert without["contexts"][number] == [eos, *question]
         for call in (with_context, without):
             assert call["correct"][number].tolist() == answer.tolist()
             assert call["wrong"][number].tolist() == wrong.tolist()
+
+
+def test_the_answers_language_marker_decides_between_the_answers(tmp_path, tokenizer):
+    # A model with answer-language markers that, after [EN], expects units
+    # 0..7 (the correct answers of write_qa's "preference") and, after
+    # [FR], units 8..15 (the wrong ones): only the marker read after the
+    # question tells it which, so the EN-answer conditions score 100% and
+    # the FR-answer ones exactly 0%, whatever the question's language.
+    vocab = SpeechTextVocabulary(tokenizer.vocab_size, NUM_UNITS, ("en", "fr"))
+    lm = bigram_model(vocab, {**TINY_LLAMA, "hidden_size": 64, "num_attention_heads": 4})
+    with torch.no_grad():
+        head = lm.hf_model.lm_head.weight
+        head[vocab.unit_ids(range(8)), vocab.language_marker("en")] = 5.0
+        head[vocab.unit_ids(range(8, 16)), vocab.language_marker("fr")] = 5.0
+    items = read_qa(write_qa(tmp_path, "preference"))
+    scorer = Recorder(lm)
+    result = evaluate_spoken_qa(scorer, items, read_units)
+    assert result["accuracy"]["all"] == {"EN": 1.0, "FR->EN": 1.0, "FR": 0.0, "EN->FR": 0.0}
+    # Written answers read the same prompt, then [TEXT].
+    evaluate_text_answer_qa(scorer, items, read_units, tokenizer)
+    spoken, written = scorer.calls
+    for number, item in enumerate(items):
+        marker = vocab.language_marker(item.condition.split("->")[-1].lower())
+        assert spoken["contexts"][number][-1] == marker
+        assert written["contexts"][number][-2:] == [marker, vocab.text_marker]
+    # An item without its answer's language cannot be asked.
+    with pytest.raises(ValueError, match=r"QA item 'story0-who' \(who, EN\): .* for ''"):
+        evaluate_spoken_qa(scorer, [replace(items[0], answer_lang="")], read_units)
 
 
 @pytest.mark.parametrize("mask_other_modality", [False, True])

@@ -570,7 +570,8 @@ def test_qa_written_answers_for_speech_text_systems_only(
     assert sorted(results["textless"]) == ["qa"]
     assert results["speech-text"]["qa"] == expected_tables(1.0)
     assert results["speech-text"]["qa_text_answer"] == expected_tables(1.0)
-    assert masks == [None]  # the written answers, over the whole vocabulary
+    # spoken answers (both systems) and written answers: over the whole vocabulary
+    assert masks == [None] * 3
     stored = output / "results" / "speech-text"
     key = json.loads((stored / "qa_text_answer.json").read_text())["key"]
     assert (key["mask_other_modality"], key["with_context"]) == (False, True)
@@ -592,7 +593,7 @@ def test_qa_written_answers_for_speech_text_systems_only(
     # masking the other modality: the written answers again, the spoken ones reused
     spoken = (stored / "qa.json").stat().st_mtime_ns
     results = evaluate(systems, benchmarks, output, cross_modal_mask_other_modality=True)
-    assert len(masks) == 2 and masks[1] is not None
+    assert len(masks) == 4 and masks[3] is not None
     assert json.loads((stored / "qa_text_answer.json").read_text())["key"]["mask_other_modality"]
     assert results["speech-text"]["qa_text_answer"] == expected_tables(1.0)
     assert (stored / "qa.json").stat().st_mtime_ns == spoken
