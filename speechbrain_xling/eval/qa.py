@@ -415,6 +415,12 @@ def evaluate_generated_qa(
     * ``short_answer``: share whose text contains the reference's key
       phrase (``short_answer``: the character, object, colour or place asked
       for), a looser reading of the same answers;
+    * ``answer_language``: share of answers written in the language asked
+      for: closer (CER) to the reference than to the same item's answer in
+      another language (a row of the manifest with the same ``item_id`` and
+      another ``answer_lang``; a tie counts half; conditions whose items
+      have no such row get no value). Without an answer-language cue a
+      model answers an EN question the same whatever language is asked;
     * ``chunk_cer``: the CER of each speech chunk's transcript (the same
       model's ASR) against the text chunk before it, over all the
       condition's chunks (:func:`~speechbrain_xling.eval.chain_generation.chunk_consistency`);
@@ -448,6 +454,10 @@ def evaluate_generated_qa(
     vocab = lm.vocab
     if not hasattr(vocab, "text_marker"):
         raise ValueError(f"generated answers need a speech-text model, not {vocab!r}")
+    answers_by_language = defaultdict(dict)  # item_id -> {answer_lang: answer_text}
+    for item in items:
+        if item.answer_text:
+            answers_by_language[item.item_id][item.answer_lang] = item.answer_text
     items = _first_items_per_condition(items, per_condition)
     for item in items:
         if not item.answer_text:
@@ -462,6 +472,15 @@ def evaluate_generated_qa(
         values["exact_match"].append(float(exact_match(text, item.answer_text)))
         key = normalise_text(item.short_answer)
         values["short_answer"].append(float(bool(key) and key in normalise_text(text)))
+        others = [
+            answer
+            for lang, answer in answers_by_language[item.item_id].items()
+            if lang != item.answer_lang
+        ]
+        if others:
+            asked = character_error_rate([item.answer_text], [text])
+            other = min(character_error_rate([answer], [text]) for answer in others)
+            values["answer_language"].append(float(asked < other) + 0.5 * (asked == other))
         values["seconds_to_first_unit"].append(answer.time_to_first_unit or answer.time_to_end)
         values["seconds_to_end"].append(answer.time_to_end)
         for pair in chunk_consistency(lm, answer.chunks, text_tokenizer)["pairs"]:

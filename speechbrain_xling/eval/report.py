@@ -228,11 +228,13 @@ QA_COLUMNS = tuple(
 )
 # Answers generated as a chain of modalities (speech-text systems, result
 # ``qa_generated_answers``): exact match and key phrase of the written part
-# (%), consistency of the spoken chunks with the written ones (CER of the
-# model's own transcript), seconds to the first spoken unit.
+# (%), whether it is in the language asked for (%), consistency of the spoken
+# chunks with the written ones (CER of the model's own transcript), seconds
+# to the first spoken unit.
 QA_GENERATED_METRICS = {
     "exact": ("exact_match", True),
     "key phrase": ("short_answer", True),
+    "language": ("answer_language", True),
     "chunk CER": ("chunk_cer", False),
     "s to speech": ("seconds_to_first_unit", False),
 }
@@ -835,7 +837,8 @@ QA_GENERATED_NOTE = (
     "Generated: the first questions of each condition answered greedily as a chain of "
     "modalities (text chunk, its speech, ...): exact = the written answer equals the "
     "reference (case and punctuation aside), key phrase = it contains the reference's "
-    "key phrase (%), chunk CER = the model's own transcript of each spoken chunk against "
+    "key phrase (%), language = it is closer to the reference than to the same answer in "
+    "the other language (%), chunk CER = the model's own transcript of each spoken chunk against "
     "the written chunk before it (lower is better), s to speech = seconds to the first "
     "spoken unit on this machine."
 )

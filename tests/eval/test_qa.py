@@ -355,6 +355,8 @@ def test_generated_answers_match_the_reference_and_their_speech(tmp_path, tokeni
         assert result["exact_match"] == dict.fromkeys(CONDITIONS, expected)
         assert result["short_answer"] == dict.fromkeys(CONDITIONS, 1.0)
         assert result["num_items"] == dict.fromkeys(CONDITIONS, 3)  # 2 kinds x 2, capped
+        # the same reference in both languages: each answer as close to either
+        assert result["answer_language"] == dict.fromkeys(CONDITIONS, 0.5)
         # The speech chunk (unit 3) is transcribed as the text chunk: CER 0.
         assert result["chunk_cer"] == dict.fromkeys(CONDITIONS, 0.0)
         assert all(item["generated"] == answer for item in result["answers"])
@@ -364,3 +366,20 @@ def test_generated_answers_match_the_reference_and_their_speech(tmp_path, tokeni
     textless = UnitLM.from_config(TINY_LLAMA, num_units=NUM_UNITS)
     with pytest.raises(ValueError, match="speech-text model"):
         evaluate_generated_qa(textless, items, read_units, tokenizer)
+
+
+def test_generated_answers_are_checked_for_the_language_asked_for(tmp_path, tokenizer):
+    # The model answers "aaa zzz" whatever language is asked: right for the
+    # EN answers, wrong for the FR ones (the same item's FR answer differs).
+    lm = chain_lm(tokenizer, "aaa zzz")
+    references = {"en": "aaa zzz", "fr": "zzz aaa"}
+    items = [
+        replace(item, answer_text=references[item.answer_lang])
+        for item in read_qa(write_qa(tmp_path, "preference"))
+    ]
+    result = evaluate_generated_qa(lm, items, read_units, tokenizer)
+    assert result["answer_language"] == {"EN": 1.0, "FR->EN": 1.0, "FR": 0.0, "EN->FR": 0.0}
+    # items without their answer in another language get no value
+    english = [item for item in items if item.answer_lang == "en"]
+    result = evaluate_generated_qa(lm, english, read_units, tokenizer)
+    assert "answer_language" not in result and result["exact_match"]["EN"] == 1.0

@@ -376,6 +376,7 @@ def test_generated_answers_get_their_tables(tmp_path):
     results["interleaving"]["qa_generated_answers"] = {
         "exact_match": {"EN": 0.5, "EN->FR": 0.0},
         "short_answer": {"EN": 0.75},
+        "answer_language": {"EN": 1.0, "EN->FR": 0.25},
         "chunk_cer": {"EN": 0.125},
         "seconds_to_first_unit": {"EN": 0.5},
         "num_items": {"EN": 4, "EN->FR": 4},
@@ -387,6 +388,7 @@ def test_generated_answers_get_their_tables(tmp_path):
         label: cells[label] for label in QA_GENERATED_LABELS
     }
     assert row["QA generated exact EN"] == 50.0 and row["QA generated chunk CER EN"] == 0.125
+    assert row["QA generated language EN->FR"] == 25.0
     markdown = paths["markdown"].read_text()
     assert QA_GENERATED_NOTE in markdown
     section = markdown.split("| generated: exact | EN | FR | EN->FR | FR->EN |")[1].splitlines()
@@ -548,6 +550,7 @@ QA_LABELS = [
 GENERATED_METRICS = {
     "exact": ("exact_match", 100),
     "key phrase": ("short_answer", 100),
+    "language": ("answer_language", 100),
     "chunk CER": ("chunk_cer", 1),
     "s to speech": ("seconds_to_first_unit", 1),
 }
