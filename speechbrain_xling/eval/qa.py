@@ -419,8 +419,11 @@ def evaluate_generated_qa(
       for: closer (CER) to the reference than to the same item's answer in
       another language (a row of the manifest with the same ``item_id`` and
       another ``answer_lang``; a tie counts half; conditions whose items
-      have no such row get no value). Without an answer-language cue a
-      model answers an EN question the same whatever language is asked;
+      have no such row get no value). A proxy that reads language and
+      content together: an answer in the right language about something
+      else may fall closer to the other language's reference. Without an
+      answer-language cue a model answers an EN question the same whatever
+      language is asked;
     * ``chunk_cer``: the CER of each speech chunk's transcript (the same
       model's ASR) against the text chunk before it, over all the
       condition's chunks (:func:`~speechbrain_xling.eval.chain_generation.chunk_consistency`);
