@@ -116,10 +116,10 @@ def speech_prompt(vocab, *unit_sequences, answer_lang=None):
         )
     parts = [np.asarray(units, dtype=np.int64).reshape(-1) for units in unit_sequences]
     units = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    marker = () if answer_lang is None else (vocab.language_marker(answer_lang),)
-    return np.array(
-        [*vocab.speech_prefix, *vocab.unit_ids(units).tolist(), *marker], dtype=np.int64
-    )
+    marker = [] if answer_lang is None else [vocab.language_marker(answer_lang)]
+    return np.concatenate(
+        [np.asarray(vocab.speech_prefix, dtype=np.int64), vocab.unit_ids(units), marker]
+    ).astype(np.int64)
 
 
 @dataclass

@@ -383,20 +383,15 @@ def carried_ids(old, new):
     missing = [lang for lang in old.languages if lang not in new.languages]
     if missing:
         raise ValueError(f"cannot grow {old!r} into {new!r}: it has no marker for {missing}")
-    pairs = [(old.unit_ids(range(old.num_units)), new.unit_ids(range(old.num_units)))]
     named = ["eos", "pad"]
+    old_ids, new_ids = [old.unit_ids(range(old.num_units))], [new.unit_ids(range(old.num_units))]
     if old.kind == SpeechTextVocabulary.kind:
-        pairs.append((np.arange(old.num_text), np.arange(new.num_text)))
+        old_ids.append(np.arange(old.num_text))
+        new_ids.append(np.arange(old.num_text))
         named += ["text_marker", "speech_marker"]
-    pairs.append(
-        (
-            [getattr(old, name) for name in named]
-            + [old.language_marker(x) for x in old.languages],
-            [getattr(new, name) for name in named]
-            + [new.language_marker(x) for x in old.languages],
-        )
-    )
-    old_ids, new_ids = (
-        np.concatenate([np.asarray(p[side], dtype=np.int64) for p in pairs]) for side in (0, 1)
-    )
+    old_ids.append([getattr(old, name) for name in named])
+    new_ids.append([getattr(new, name) for name in named])
+    old_ids.append([old.language_marker(lang) for lang in old.languages])
+    new_ids.append([new.language_marker(lang) for lang in old.languages])
+    old_ids, new_ids = (np.concatenate(ids).astype(np.int64) for ids in (old_ids, new_ids))
     return old_ids, new_ids
